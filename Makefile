@@ -1,0 +1,36 @@
+# The course pack's commands. Each target creates .venv from pyproject.toml on first use.
+#   make lab                    start the course: JupyterLab on notebooks/
+#   make test                   the whole test suite (unit tests + every notebook, via nbval)
+#   make results PROFILE=...    run all notebooks headlessly, write reports/<profile>/RESULTS.md
+
+PYTHON  ?= python3
+VENV    ?= .venv
+PROFILE ?= lecture
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.course-installed
+
+.PHONY: setup lab test unit results clean-checkpoints
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 ...")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -e ".[test]"
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+test: $(STAMP)
+	$(PY) -m pytest --nbval-lax --nbval-current-env tests notebooks
+
+unit: $(STAMP)
+	$(PY) -m pytest tests
+
+results: $(STAMP)
+	$(PY) -m course_lib.runner --profile $(PROFILE)
+
+clean-checkpoints:
+	rm -rf data/checkpoints

@@ -1,0 +1,21 @@
+"""course_lib: the helper library of the representation-learning course pack.
+
+Modules (one job each):
+    config       profile, paths and seed, read once from the environment
+    profiles     the table of run sizes per notebook and profile
+    data         dataset registry, readers, safe downloads, loaders, subsets
+    checkpoints  "load the trained model if cached, else train it"
+    report       record measured results; build reports/<profile>/RESULTS.md
+    plotting     image grids, training curves, latent scatter, interpolation strips
+    metrics      clustering / embedding / generation metrics
+    models       model families (autoencoders, vae, gan, translation, classifiers, priors)
+"""
+
+import os
+
+# Keras 3 reads KERAS_BACKEND when it is first imported: default to TensorFlow (the fastest backend
+# for small convnets on a CPU) unless the user chose another one.
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+__version__ = "0.1.0"

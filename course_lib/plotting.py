@@ -1,0 +1,129 @@
+"""Figures in one consistent style: image grids, training curves, latent scatters, interpolation strips.
+
+Every function returns the matplotlib Figure (so tests and notebooks can save or inspect it) and
+draws grey-scale digits the same way everywhere: white ink on black, no axes, labels underneath.
+Class colours come from one ten-colour palette, so class 3 is the same colour in every notebook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+CLASS_PALETTE = "tab10"
+
+
+def use_course_style() -> None:
+    """Seaborn's clean white grid, readable fonts, compact figures; call once in a setup cell."""
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook", palette=CLASS_PALETTE)
+    plt.rcParams.update({"figure.dpi": 90, "axes.titlesize": 11, "image.cmap": "gray"})
+
+
+def class_colors(n: int = 10) -> list:
+    """The RGB colour of each class index, shared by every scatter and histogram."""
+    cmap = plt.get_cmap(CLASS_PALETTE)
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def _as_images(images: np.ndarray) -> np.ndarray:
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim == 2 and images.shape[1] == 784:
+        images = images.reshape(-1, 28, 28)
+    if images.ndim != 3:
+        raise ValueError(f"expected images shaped (N, H, W) or (N, H, W, 1), got {images.shape}")
+    return images
+
+
+def image_grid(
+    images: np.ndarray,
+    labels: Sequence | None = None,
+    ncols: int = 10,
+    title: str | None = None,
+    size: float = 1.0,
+    row_titles: Sequence[str] | None = None,
+):
+    """Show images in a grid, optionally with a caption under each and a title per row."""
+    images = _as_images(images)
+    n = len(images)
+    nrows = max(1, int(np.ceil(n / ncols)))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * (1.25 if labels is not None else 1)),
+                             squeeze=False)
+    vmax = 255 if images.dtype == np.uint8 else 1.0
+    for k, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if k < n:
+            ax.imshow(images[k], cmap="gray", vmin=0, vmax=vmax, interpolation="nearest")
+            if labels is not None:
+                ax.set_title(str(labels[k]), fontsize=8, pad=2)
+    if row_titles is not None:
+        for r, text in enumerate(row_titles[:nrows]):
+            axes[r, 0].text(-0.15, 0.5, text, transform=axes[r, 0].transAxes, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def examples_per_class(images: np.ndarray, labels: np.ndarray, class_names: Sequence[str], per_class: int = 8,
+                       seed: int = 0, title: str | None = None):
+    """One row per class with ``per_class`` random examples: the first look at any dataset."""
+    rng = np.random.default_rng(seed)
+    rows = [rng.choice(np.flatnonzero(labels == c), size=per_class, replace=False) for c in range(len(class_names))]
+    picked = np.concatenate(rows)
+    return image_grid(images[picked], ncols=per_class, title=title, size=0.8, row_titles=list(class_names))
+
+
+def training_curves(history: Mapping[str, Sequence[float]], keys: Sequence[str] | None = None,
+                    title: str | None = None, logy: bool = False):
+    """Plot metrics per epoch; ``loss`` and ``val_loss`` share an axis, each other metric gets its own."""
+    keys = list(keys or [k for k in history if not k.startswith("val_")])
+    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3), squeeze=False)
+    for ax, key in zip(axes.flat, keys):
+        epochs = np.arange(1, len(history[key]) + 1)
+        ax.plot(epochs, history[key], marker="o", label="train")
+        if f"val_{key}" in history:
+            ax.plot(epochs, history[f"val_{key}"], marker="o", label="validation")
+            ax.legend()
+        ax.set_xlabel("epoch")
+        ax.set_title(key)
+        if logy:
+            ax.set_yscale("log")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def latent_scatter(codes: np.ndarray, labels: np.ndarray, class_names: Sequence[str] | None = None,
+                   title: str | None = None, ax=None, s: float = 2.0, legend: bool = True):
+    """2-D codes coloured by class with the shared palette; a legend with class names."""
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or codes.shape[1] != 2:
+        raise ValueError(f"latent_scatter needs (N, 2) codes, got {codes.shape}; project first (PCA, t-SNE, UMAP)")
+    names = list(class_names) if class_names is not None else [str(c) for c in range(int(labels.max()) + 1)]
+    colors = class_colors(len(names))
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 5))
+    for c, name in enumerate(names):
+        mask = labels == c
+        ax.scatter(codes[mask, 0], codes[mask, 1], s=s, color=colors[c], label=name, alpha=0.7, linewidths=0)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    if legend:
+        ax.legend(markerscale=4 / max(s, 0.5) * 2, fontsize=8, loc="best", frameon=True)
+    return fig if fig is not None else ax.figure
+
+
+def interpolation_strip(images: np.ndarray, captions: Sequence[str] | None = None, title: str | None = None):
+    """A single row of images, e.g. decoded points along a path in latent space."""
+    images = _as_images(images)
+    return image_grid(images, labels=captions, ncols=len(images), title=title, size=1.0)

@@ -1,0 +1,147 @@
+"""Record a notebook's measured numbers, and assemble them into ``reports/<profile>/RESULTS.md``.
+
+A notebook creates one :class:`Report` in its setup cell (that starts the clock), adds every
+quality number it computes, and saves at the end::
+
+    report = Report("02_conv_autoencoder_fashion")
+    report.add("val_mse_reference_ae", mse, reference=0.0217, source="course assignment",
+               higher_is_better=False)
+    report.save()          # -> reports/<profile>/02_conv_autoencoder_fashion.json
+
+JSON shape (other tooling relies on it; keep it)::
+
+    {"notebook": str, "profile": str, "wall_time_s": float,
+     "metrics": {name: {"value": float, "reference": float|null, "source": str|null,
+                        "higher_is_better": bool}}}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from course_lib import config
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    """Write via a temporary file in the same directory and rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Report:
+    """The measured results of one notebook run in the active profile."""
+
+    def __init__(self, notebook: str, profile: str | None = None):
+        self.notebook = notebook
+        self.profile = config.check_profile(profile) if profile else config.settings().profile
+        self.metrics: dict[str, dict[str, Any]] = {}
+        self._started = time.perf_counter()
+
+    def add(
+        self,
+        name: str,
+        value: float,
+        reference: float | None = None,
+        source: str | None = None,
+        higher_is_better: bool = True,
+    ) -> float:
+        """Record one number computed in this run; returns ``value`` so it can be used inline."""
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"metric {name!r} is {number}: only finite measured values can be reported")
+        if reference is not None and source is None:
+            raise ValueError(f"metric {name!r} has a reference value but no source: say where it comes from")
+        self.metrics[name] = {
+            "value": number,
+            "reference": None if reference is None else float(reference),
+            "source": source,
+            "higher_is_better": bool(higher_is_better),
+        }
+        return number
+
+    @property
+    def elapsed_s(self) -> float:
+        return time.perf_counter() - self._started
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "notebook": self.notebook,
+            "profile": self.profile,
+            "wall_time_s": round(self.elapsed_s, 2),
+            "metrics": self.metrics,
+        }
+
+    def path(self) -> Path:
+        return config.settings().reports_dir / self.profile / f"{self.notebook}.json"
+
+    def save(self) -> Path:
+        """Write the JSON report atomically and return its path."""
+        path = self.path()
+        _atomic_write_text(path, json.dumps(self.as_dict(), indent=2) + "\n")
+        return path
+
+    def table(self):
+        """This run's metrics as a pandas DataFrame (value beside reference), for display in the notebook."""
+        import pandas as pd
+
+        rows = [
+            {"metric": name, "this run": m["value"], "reference": m["reference"], "source": m["source"],
+             "better": "higher" if m["higher_is_better"] else "lower"}
+            for name, m in self.metrics.items()
+        ]
+        return pd.DataFrame(rows).set_index("metric") if rows else pd.DataFrame()
+
+
+def load_report(path: str | Path) -> dict[str, Any]:
+    """Read one JSON report and check it has the agreed shape."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    missing = {"notebook", "profile", "wall_time_s", "metrics"} - set(data)
+    if missing:
+        raise ValueError(f"{path}: not a course report, missing {sorted(missing)}")
+    return data
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return ""
+    if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
+        return f"{value:.3g}"
+    return f"{value:.4g}"
+
+
+def results_markdown(profile: str, reports_dir: Path | None = None, note: str = "") -> str:
+    """RESULTS.md text: one table per notebook, this run beside the reference, plus wall times."""
+    folder = (reports_dir or config.settings().reports_dir) / profile
+    reports = [load_report(p) for p in sorted(folder.glob("*.json"))]
+    lines = [f"# Results: profile `{profile}`", ""]
+    if note:
+        lines += [note, ""]
+    lines += ["| notebook | wall time |", "|---|---|"]
+    lines += [f"| {r['notebook']} | {r['wall_time_s'] / 60:.1f} min ({r['wall_time_s']:.0f} s) |" for r in reports]
+    for r in reports:
+        lines += ["", f"## {r['notebook']}", "", "| metric | this run | reference | better | source |", "|---|---|---|---|---|"]
+        for name, m in r["metrics"].items():
+            better = "higher" if m["higher_is_better"] else "lower"
+            lines.append(f"| {name} | {_fmt(m['value'])} | {_fmt(m['reference'])} | {better} | {m['source'] or ''} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_results(profile: str, reports_dir: Path | None = None, note: str = "") -> Path:
+    """Write ``reports/<profile>/RESULTS.md`` from the JSON reports there; returns its path."""
+    folder = (reports_dir or config.settings().reports_dir) / profile
+    path = folder / "RESULTS.md"
+    _atomic_write_text(path, results_markdown(profile, reports_dir, note))
+    return path

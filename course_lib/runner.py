@@ -1,0 +1,105 @@
+"""Run every notebook headlessly in one profile and write ``reports/<profile>/RESULTS.md``.
+
+    python -m course_lib.runner --profile lecture            # what `make results` runs
+    python -m course_lib.runner --profile smoke 01 02        # only notebooks whose name starts so
+
+By default the checkpoint cache is an empty temporary folder, so the recorded wall times include
+training (a cold cache), as a student's first run would. ``--warm`` uses the normal cache instead.
+Each notebook's wall time (kernel start to last cell) replaces the one the notebook measured itself.
+Executed copies are written to ``build/executed/<profile>/`` (git-ignored) for inspection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from course_lib import config
+from course_lib.report import write_results
+
+
+def notebooks(root: Path, prefixes: list[str]) -> list[Path]:
+    """The numbered notebooks in ``root``, optionally only those whose names start with a prefix."""
+    found = sorted(p for p in root.glob("[0-9][0-9]_*.ipynb"))
+    if prefixes:
+        found = [p for p in found if any(p.name.startswith(pre) for pre in prefixes)]
+    return found
+
+
+def execute(path: Path, out_dir: Path, timeout: int) -> float:
+    """Execute one notebook in its own folder; returns the wall time in seconds."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    started = time.perf_counter()
+    try:
+        client.execute()
+    finally:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out_dir / path.name)
+    return time.perf_counter() - started
+
+
+def machine_note() -> str:
+    cores = os.cpu_count()
+    return (f"Measured on {platform.system()} {platform.machine()}, {cores} CPU cores, Python "
+            f"{platform.python_version()}; wall times include kernel start and, unless stated, training "
+            f"with an empty checkpoint cache.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default=os.environ.get("COURSE_PROFILE", config.DEFAULT_PROFILE))
+    parser.add_argument("--warm", action="store_true", help="reuse the checkpoint cache (wall times then exclude training)")
+    parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
+    parser.add_argument("prefixes", nargs="*", help="only run notebooks whose names start with these")
+    args = parser.parse_args(argv)
+    profile = config.check_profile(args.profile)
+    os.environ["COURSE_PROFILE"] = profile
+
+    root = config.REPO_ROOT / "notebooks"
+    todo = notebooks(root, args.prefixes)
+    if not todo:
+        print(f"no notebooks matched in {root}", file=sys.stderr)
+        return 1
+    cold_dir = None if args.warm else tempfile.TemporaryDirectory(prefix="course-checkpoints-")
+    if cold_dir is not None:
+        os.environ["COURSE_CHECKPOINT_DIR"] = cold_dir.name
+    settings = config.reload()
+    out_dir = config.REPO_ROOT / "build" / "executed" / profile
+    failures = []
+    for i, path in enumerate(todo, 1):
+        print(f"[{i}/{len(todo)}] {path.stem} (profile {profile}) ...", flush=True)
+        try:
+            seconds = execute(path, out_dir, args.timeout)
+        except Exception as err:
+            failures.append(path.stem)
+            print(f"    FAILED: {type(err).__name__}: {str(err)[-2000:]}", flush=True)
+            continue
+        report_path = settings.reports_dir / profile / f"{path.stem}.json"
+        if report_path.exists():
+            data = json.loads(report_path.read_text())
+            data["wall_time_s"] = round(seconds, 1)
+            report_path.write_text(json.dumps(data, indent=2) + "\n")
+        print(f"    done in {seconds:.0f} s", flush=True)
+    note = machine_note() + (" Checkpoint cache: warm (training excluded)." if args.warm else "")
+    results = write_results(profile, settings.reports_dir, note=note)
+    print(f"wrote {results}")
+    if cold_dir is not None:
+        cold_dir.cleanup()
+    if failures:
+        print(f"failed: {', '.join(failures)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
