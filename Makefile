@@ -6,6 +6,7 @@
 PYTHON  ?= python3
 VENV    ?= .venv
 PROFILE ?= lecture
+ONLY    ?=
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.course-installed
 
@@ -30,7 +31,7 @@ unit: $(STAMP)
 	$(PY) -m pytest tests
 
 results: $(STAMP)
-	$(PY) -m course_lib.runner --profile $(PROFILE)
+	$(PY) -m course_lib.runner --profile $(PROFILE) $(ONLY)
 
 clean-checkpoints:
 	rm -rf data/checkpoints

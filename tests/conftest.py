@@ -1,0 +1,61 @@
+"""Shared fixtures: generated IDX/CSV files and an isolated course environment per test."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from course_lib import config
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    """Encode a uint8 array as IDX: 0x0000 08 ndim, big-endian dims, raw data."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.tobytes()
+
+
+def write_idx(path: Path, array: np.ndarray, gz: bool = True) -> Path:
+    payload = idx_bytes(array)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(payload) if gz else payload)
+    return path
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def toy_arrays():
+    """20 images with a recognisable pattern and labels cycling 0..9."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(20, 28, 28), dtype=np.uint8)
+    labels = (np.arange(20) % 10).astype(np.uint8)
+    return images, labels
+
+
+@pytest.fixture
+def course_env(tmp_path, monkeypatch):
+    """Point every course directory at tmp_path (data dir, cache, reports) and reload the settings."""
+    data_dir = tmp_path / "datasets"
+    cache = tmp_path / "cache"
+    reports = tmp_path / "reports"
+    for d in (data_dir, cache, reports):
+        d.mkdir()
+    monkeypatch.setenv("COURSE_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(cache))
+    monkeypatch.setenv("COURSE_REPORTS_DIR", str(reports))
+    monkeypatch.delenv("COURSE_CHECKPOINT_DIR", raising=False)
+    monkeypatch.delenv("COURSE_KMNIST_STANDIN", raising=False)
+    monkeypatch.delenv("COURSE_OFFLINE", raising=False)
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    settings = config.reload()
+    yield settings
+    monkeypatch.undo()
+    config.reload()

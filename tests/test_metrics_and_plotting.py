@@ -1,0 +1,47 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pytest
+
+from course_lib import metrics, plotting
+
+
+def test_clustering_accuracy_is_invariant_to_renaming():
+    y = np.array([0, 0, 1, 1, 2, 2])
+    assert metrics.clustering_accuracy(y, np.array([2, 2, 0, 0, 1, 1])) == 1.0
+    assert metrics.clustering_accuracy(y, np.array([2, 2, 0, 0, 1, 0])) == pytest.approx(5 / 6)
+    assert metrics.hungarian_match(y, np.array([2, 2, 0, 0, 1, 1])) == {2: 0, 0: 1, 1: 2}
+    assert metrics.nmi(y, np.array([1, 1, 2, 2, 0, 0])) == pytest.approx(1.0)
+    assert metrics.fowlkes_mallows(y, np.array([1, 1, 2, 2, 0, 0])) == pytest.approx(1.0)
+
+
+def test_frechet_distance_of_known_gaussians():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(20000, 2))
+    b = rng.normal(size=(20000, 2)) * 2 + np.array([3.0, 0.0])
+    # |mu|^2 = 9; Tr(I + 4I - 2*2I) = 2
+    assert metrics.frechet_distance(a, b) == pytest.approx(11.0, rel=0.03)
+    assert metrics.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_class_entropy_and_knn():
+    assert metrics.class_entropy(np.arange(10)) == pytest.approx(np.log(10))
+    assert metrics.class_entropy(np.zeros(10, dtype=int)) == 0.0
+    x = np.array([[0.0], [0.1], [5.0], [5.1]])
+    assert metrics.knn_accuracy(x, np.array([0, 0, 1, 1]), np.array([[0.05], [5.05]]), np.array([0, 1]), k=1) == 1.0
+
+
+def test_plots_return_figures():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(30, 28, 28), dtype=np.uint8)
+    labels = np.arange(30) % 10
+    plotting.use_course_style()
+    assert len(plotting.image_grid(images, labels=labels, ncols=10).axes) == 30
+    assert plotting.examples_per_class(images, labels, list("0123456789"), per_class=3) is not None
+    fig = plotting.training_curves({"loss": [3, 2, 1], "val_loss": [3.5, 2.5, 2]})
+    assert len(fig.axes) == 1
+    assert plotting.latent_scatter(rng.normal(size=(30, 2)), labels) is not None
+    assert len(plotting.interpolation_strip(images[:7, :, :, None] / 255.0).axes) == 7
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        plotting.latent_scatter(rng.normal(size=(30, 3)), labels)
