@@ -48,11 +48,16 @@ def execute(path: Path, out_dir: Path, timeout: int) -> float:
     return time.perf_counter() - started
 
 
-def machine_note() -> str:
+def machine_note(settings: config.Settings) -> str:
+    """Where and how the numbers were measured, for the top of RESULTS.md."""
     cores = os.cpu_count()
-    return (f"Measured on {platform.system()} {platform.machine()}, {cores} CPU cores, Python "
+    note = (f"Measured on {platform.system()} {platform.machine()}, {cores} CPU cores, Python "
             f"{platform.python_version()}; wall times include kernel start and, unless stated, training "
             f"with an empty checkpoint cache.")
+    if settings.kmnist_standin:
+        note += (f" **Kuzushiji-MNIST was replaced by the stand-in `{settings.kmnist_standin}`** "
+                 f"(COURSE_KMNIST_STANDIN): KMNIST numbers below are stand-in numbers.")
+    return note
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             data["wall_time_s"] = round(seconds, 1)
             report_path.write_text(json.dumps(data, indent=2) + "\n")
         print(f"    done in {seconds:.0f} s", flush=True)
-    note = machine_note() + (" Checkpoint cache: warm (training excluded)." if args.warm else "")
+    note = machine_note(settings) + (" Checkpoint cache: warm (training excluded)." if args.warm else "")
     results = write_results(profile, settings.reports_dir, note=note)
     print(f"wrote {results}")
     if cold_dir is not None:
