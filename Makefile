@@ -35,3 +35,18 @@ results: $(STAMP)
 
 clean-checkpoints:
 	rm -rf data/checkpoints
+
+# Course delivery (issue 9): student notebooks, the rendered course site, the Colab/Binder badge cells.
+#   make student                student/NN_slug.ipynb: solutions replaced by stubs (git-ignored, regenerate any time)
+#   make site PROFILE=smoke     build/site/<profile>/index.html: every notebook executed in PROFILE (default lecture)
+#   make badges                 add or refresh the Colab/Binder badge cell + Colab setup cell in every notebook
+.PHONY: student site badges
+
+student: $(STAMP)
+	$(PY) -m course_lib.student $(ONLY)
+
+site: $(STAMP)
+	$(PY) -m course_lib.site --profile $(PROFILE) $(ONLY)
+
+badges: $(STAMP)
+	$(PY) -m course_lib.badges notebooks/[0-9][0-9]_*.ipynb

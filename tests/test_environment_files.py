@@ -22,8 +22,8 @@ def test_environment_yml_and_pyproject_name_the_same_packages():
         pip_names |= {_name(r) for r in extra}
     conda_names = set()
     for line in _conda_dependency_lines():
-        match = re.match(r"^\s{2}- ([A-Za-z0-9_.\-]+)", line)
-        if match and match.group(1) not in {"python", "pip"}:
+        match = re.match(r"^\s+- ([A-Za-z0-9_.\-]+)", line)
+        if match and match.group(1) not in {"python", "pip"} and not match.group(1).startswith("-"):
             conda_names.add(_name(match.group(1)))
     assert pip_names == conda_names, (
         f"only in pyproject: {sorted(pip_names - conda_names)}; only in environment.yml: {sorted(conda_names - pip_names)}"
@@ -32,5 +32,5 @@ def test_environment_yml_and_pyproject_name_the_same_packages():
 
 def test_every_conda_dependency_says_which_notebook_needs_it():
     for line in _conda_dependency_lines():
-        if re.match(r"^\s{2}- [A-Za-z]", line) and not re.match(r"^\s{2}- (python|pip)\b", line):
+        if re.match(r"^\s+- [A-Za-z]", line) and not re.match(r"^\s+- (python|pip)\b", line):
             assert "#" in line, f"environment.yml: no comment on {line.strip()!r}"

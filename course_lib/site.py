@@ -1,0 +1,424 @@
+"""Render the course site: every notebook executed in one profile and converted to HTML, plus a landing page.
+
+    python -m course_lib.site                       # profile lecture (the default) -> build/site/lecture/
+    python -m course_lib.site --profile smoke       # what CI builds (seconds per notebook with cached models)
+    python -m course_lib.site --profile lecture 01 03 --out /tmp/site
+
+The tools are maintained ones: nbclient executes the notebooks and nbconvert's ``lab`` template converts
+them (through a small template that adds navigation and folds the worked solutions); this module only
+writes the landing page and wires things together.
+
+The site is self-contained and works offline (a lecture room without network, or CI): nothing is loaded
+from a CDN. MathJax 3 is copied from the ``django-static-mathjax`` package, the Colab/Binder badge images
+are replaced by local SVGs, and require.js / the widget manager (which the pages do not need) are left out.
+
+Layout of ``build/site/<profile>/``::
+
+    index.html                 landing page: the notebooks, their learning objectives, the results table
+    NN_slug.html               one page per notebook, with home / previous / next links at top and bottom
+    notebooks/NN_slug.ipynb    the executed notebook, downloadable from its page
+    _static/                   course.css, the badge images, mathjax/
+
+Executing notebooks writes their JSON reports into ``build/site/<profile>/_reports/``, never into the
+committed ``reports/`` folder. The landing page shows ``reports/<profile>/RESULTS.md`` (the table that
+``make results`` measured with an empty checkpoint cache) when it exists, else the table of this build's
+own run, and says which one it shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import html
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from course_lib import badges, config, runner
+from course_lib.report import write_results
+
+DEFAULT_PROFILE = "lecture"
+DEFAULT_OUT = config.REPO_ROOT / "build" / "site"
+COURSE_TITLE = "Representation learning with Keras"
+
+
+class SiteBuildError(RuntimeError):
+    """The site could not be built (no notebooks, a notebook that failed to execute, ...)."""
+
+
+@dataclass
+class NotebookInfo:
+    """What the landing page says about a notebook, parsed from its first (non-badge) markdown cell."""
+
+    path: Path
+    title: str
+    objectives: list[str] = field(default_factory=list)
+    run_time: str = ""
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    @property
+    def page(self) -> str:
+        return f"{self.stem}.html"
+
+
+_OBJECTIVES_HEADING = re.compile(r"learning (objectives|goals)", re.IGNORECASE)
+_RUN_TIME = re.compile(r"^\s*\*\*(run time|how long)\*\*\s*:?\s*", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
+
+
+def notebook_info(nb: nbformat.NotebookNode, path: Path) -> NotebookInfo:
+    """Title, learning objectives and run-time line of a notebook (GUIDE section 4, item 1).
+
+    The intro cell is the first markdown cell that is not the badge cell. The title is its first
+    ``# `` heading; the objectives are the bullet items after a line that mentions "learning objectives"
+    (or "learning goals"); a bullet's continuation lines are joined to it.
+    """
+    intro = next((c for c in nb.cells if c.cell_type == "markdown"
+                  and badges.BADGES_TAG not in c.get("metadata", {}).get("tags", [])), None)
+    if intro is None:
+        return NotebookInfo(path=path, title=path.stem)
+    lines = intro.source.splitlines()
+    title = next((ln[2:].strip() for ln in lines if ln.startswith("# ")), path.stem)
+    objectives: list[str] = []
+    run_time = ""
+    in_objectives = False
+    for line in lines:
+        if _OBJECTIVES_HEADING.search(line) and not _BULLET.match(line):
+            in_objectives = True
+            continue
+        if _RUN_TIME.match(line):
+            run_time = _RUN_TIME.sub("", line.strip())
+        if not in_objectives:
+            continue
+        bullet = _BULLET.match(line)
+        if bullet:
+            objectives.append(bullet.group(1).strip())
+        elif line.strip() and objectives and line.startswith((" ", "\t")):
+            objectives[-1] += " " + line.strip()
+        elif objectives or line.strip():
+            in_objectives = False
+    return NotebookInfo(path=path, title=title, objectives=objectives, run_time=run_time)
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the kernels started inside the block, then restore them."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def mathjax_source() -> Path | None:
+    """MathJax 3's single-file ``tex-svg-full.js`` from the ``django-static-mathjax`` package, or None.
+
+    That package is nothing but the official MathJax distribution as a wheel (no Django import is needed).
+    The SVG build draws glyphs as paths, so the page loads no web fonts: nothing to fetch, nothing to fail.
+    """
+    try:
+        import mathjax  # provided by django-static-mathjax
+    except ImportError:
+        return None
+    script = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / "tex-svg-full.js"
+    return script if script.is_file() else None
+
+
+_PAGE_TEMPLATE = r"""
+{%- extends 'index.html.j2' -%}
+
+{#- Nothing from a CDN: no require.js, no widget manager; MathJax from _static when available. -#}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_js_mathjax -%}
+{%- if resources.course.mathjax_url %}
+<script>
+window.MathJax = {
+  tex: {inlineMath: [["$", "$"], ["\\(", "\\)"]], displayMath: [["$$", "$$"], ["\\[", "\\]"]],
+        processEscapes: true, processEnvironments: true, tags: "ams"},
+  options: {ignoreHtmlClass: "tex2jax_ignore", processHtmlClass: "tex2jax_process", enableMenu: false},
+  svg: {fontCache: "global"}
+};
+</script>
+<script src="{{ resources.course.mathjax_url }}" id="MathJax-script"></script>
+{%- endif %}
+{%- endblock html_head_js_mathjax -%}
+
+{%- block html_head_css -%}
+<link rel="icon" href="_static/favicon.svg">
+<link rel="stylesheet" href="_static/course.css">
+{%- endblock html_head_css -%}
+
+{%- block body_header -%}
+{{ super() }}
+{{ resources.course.nav_top }}
+{%- endblock body_header -%}
+
+{% block body_footer %}
+{{ resources.course.nav_bottom }}
+{{ super() }}
+{% endblock body_footer %}
+
+{#- Worked solutions are folded away: self-study readers try first, then open them. -#}
+{% block any_cell %}
+{%- if 'solution' in cell.metadata.get('tags', []) -%}
+<details class="course-solution"><summary>Show the worked solution</summary>
+{{ super() }}
+</details>
+{%- else -%}
+{{ super() }}
+{%- endif -%}
+{% endblock any_cell %}
+"""
+
+_CSS = """
+:root { --course-accent: #1f6feb; }
+body { margin: 0; }
+.course-nav { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; padding: 0.6rem 1rem;
+  background: #f3f5f8; border-bottom: 1px solid #d8dee4; font-family: system-ui, sans-serif; font-size: 14px; }
+.course-nav.bottom { border-top: 1px solid #d8dee4; border-bottom: none; margin-top: 2rem; }
+.course-nav a { color: var(--course-accent); text-decoration: none; }
+.course-nav a:hover { text-decoration: underline; }
+.course-nav .spacer { flex: 1; }
+.course-nav .profile { color: #57606a; }
+details.course-solution { border-left: 4px solid #2da44e; margin: 0.5rem 0; padding: 0.2rem 0.6rem; background: #f6fff8; }
+details.course-solution > summary { cursor: pointer; color: #1a7f37; font-family: system-ui, sans-serif; }
+.landing { max-width: 60rem; margin: 0 auto; padding: 1.5rem; font-family: system-ui, sans-serif; line-height: 1.5;
+  color: #1f2328; }
+.landing h1 { margin-bottom: 0.2rem; }
+.landing .meta { color: #57606a; }
+.landing .notebook { border: 1px solid #d8dee4; border-radius: 6px; padding: 0.8rem 1rem; margin: 1rem 0; }
+.landing .notebook h3 { margin: 0 0 0.4rem 0; }
+.landing .failed { color: #cf222e; font-weight: bold; }
+.landing table { border-collapse: collapse; margin: 0.5rem 0 1rem 0; font-size: 14px; }
+.landing th, .landing td { border: 1px solid #d8dee4; padding: 0.25rem 0.5rem; text-align: left; }
+.landing th { background: #f3f5f8; }
+.landing code { background: #f3f5f8; padding: 0 0.2rem; border-radius: 3px; }
+"""
+
+_FAVICON = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1f6feb"/>
+<circle cx="5" cy="8" r="2" fill="#fff"/><circle cx="11" cy="5" r="2" fill="#fff"/><circle cx="11" cy="11" r="2" fill="#fff"/></svg>
+"""
+
+_LANDING_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{{ course_title }}: course site ({{ profile }} profile)</title>
+<link rel="icon" href="_static/favicon.svg">
+<link rel="stylesheet" href="_static/course.css">
+</head>
+<body>
+<nav class="course-nav"><a href="index.html" class="course-home">Course home</a><span class="spacer"></span>
+{%- if notebooks %}<a href="{{ notebooks[0].info.page }}" rel="next">Start: {{ notebooks[0].info.title }} &rarr;</a>{% endif -%}
+</nav>
+<main class="landing">
+<h1>{{ course_title }}</h1>
+<p class="meta">Numbered notebooks on autoencoders, VAEs, GANs, translation, semi-supervised learning and embeddings.
+Every page below was executed in the <strong>{{ profile }}</strong> profile on {{ built_on }}; worked solutions
+are folded under "Show the worked solution". To run the notebooks yourself: <code>make lab</code>.</p>
+
+<h2 id="notebooks">Notebooks</h2>
+{% for nb in notebooks %}
+<section class="notebook" id="nb-{{ nb.info.stem }}">
+<h3><a href="{{ nb.info.page }}">{{ nb.info.title }}</a></h3>
+{% if nb.failed %}<p class="failed">Execution failed in this build: {{ nb.failed }}</p>{% endif %}
+{% if nb.objectives_html %}<p><strong>Learning objectives</strong></p>{{ nb.objectives_html }}{% endif %}
+<p class="meta">{% if nb.info.run_time %}Run time: {{ nb.run_time_html }} &middot; {% endif %}this build: {{ nb.seconds }} s
+&middot; <a href="notebooks/{{ nb.info.path.name }}" download>executed notebook (.ipynb)</a></p>
+</section>
+{% endfor %}
+
+<h2 id="results">Results ({{ profile }} profile)</h2>
+<p class="meta">{{ results_origin }}</p>
+{{ results_html }}
+</main>
+</body>
+</html>
+"""
+
+
+def _nav(infos: list[NotebookInfo], index: int, profile: str, where: str) -> str:
+    """Home / previous / next links for page ``index``."""
+    parts = ['<a href="index.html" class="course-home">Course home</a>']
+    if index > 0:
+        prev = infos[index - 1]
+        parts.append(f'<a href="{prev.page}" rel="prev" class="course-prev">&larr; {html.escape(prev.title)}</a>')
+    parts.append('<span class="spacer"></span>')
+    if index + 1 < len(infos):
+        nxt = infos[index + 1]
+        parts.append(f'<a href="{nxt.page}" rel="next" class="course-next">{html.escape(nxt.title)} &rarr;</a>')
+    parts.append(f'<span class="profile">profile: {html.escape(profile)}</span>')
+    return f'<nav class="course-nav {where}">' + " ".join(parts) + "</nav>"
+
+
+def _markdown(text: str) -> str:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune(text)
+
+
+def _inline_markdown(text: str) -> str:
+    rendered = _markdown(text).strip()
+    return rendered[3:-4] if rendered.startswith("<p>") and rendered.endswith("</p>") else rendered
+
+
+def _for_site(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """The badge cell with local images: the site must not load anything from the internet."""
+    for cell in nb.cells:
+        if badges.BADGES_TAG in cell.get("metadata", {}).get("tags", []):
+            cell.source = badges.badges_markdown(name, colab_image="_static/colab-badge.svg",
+                                                 binder_image="_static/binder-badge.svg")
+    return nb
+
+
+def _write_static(static: Path, with_mathjax: bool) -> str | None:
+    """course.css, the badge images and (if available) MathJax; returns the MathJax URL for the pages."""
+    static.mkdir(parents=True, exist_ok=True)
+    (static / "course.css").write_text(_CSS, encoding="utf-8")
+    (static / "favicon.svg").write_text(_FAVICON, encoding="utf-8")
+    for filename, svg in badges.LOCAL_BADGE_SVGS.items():
+        (static / filename).write_text(svg, encoding="utf-8")
+    source = mathjax_source() if with_mathjax else None
+    if source is None:
+        if with_mathjax:
+            print("note: django-static-mathjax is not installed, formulas are shown as LaTeX source", file=sys.stderr)
+        return None
+    target = static / "mathjax"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir()
+    shutil.copy(source, target / source.name)
+    licence = source.parent.parent / "LICENSE"
+    if licence.is_file():
+        shutil.copy(licence, target / "LICENSE")
+    return f"_static/mathjax/{source.name}"
+
+
+def build(
+    profile: str = DEFAULT_PROFILE,
+    out: Path | None = None,
+    prefixes: list[str] | None = None,
+    notebooks_dir: Path | None = None,
+    execute: bool = True,
+    timeout: int = 3600,
+    with_mathjax: bool = True,
+) -> Path:
+    """Execute the notebooks in ``profile``, convert them to HTML and write the landing page.
+
+    Returns the site folder. Raises SiteBuildError (after writing every page it could) when a notebook
+    fails to execute, so that ``make site`` and CI fail loudly.
+    """
+    import jinja2
+    from markupsafe import Markup  # pre-rendered HTML fragments (markdown) pass through the autoescaping
+    from nbconvert import HTMLExporter
+
+    profile = config.check_profile(profile)
+    out = Path(out or DEFAULT_OUT / profile)
+    paths = runner.notebooks(notebooks_dir or config.REPO_ROOT / "notebooks", prefixes or [])
+    if not paths:
+        raise SiteBuildError(f"no numbered notebooks (NN_slug.ipynb) matched in {notebooks_dir or 'notebooks/'}")
+    executed_dir = out / "notebooks"
+    site_reports = out / "_reports"
+    for stale in (executed_dir, site_reports / profile):
+        shutil.rmtree(stale, ignore_errors=True)
+    executed_dir.mkdir(parents=True, exist_ok=True)
+    mathjax_url = _write_static(out / "_static", with_mathjax)
+
+    seconds: dict[str, float] = {}
+    failures: dict[str, str] = {}
+    with _environment(COURSE_PROFILE=profile, COURSE_REPORTS_DIR=str(site_reports)):
+        for i, path in enumerate(paths, 1):
+            if not execute:
+                shutil.copy(path, executed_dir / path.name)
+                seconds[path.stem] = 0.0
+                continue
+            print(f"[{i}/{len(paths)}] executing {path.stem} (profile {profile}) ...", flush=True)
+            started = time.perf_counter()
+            try:
+                runner.execute(path, executed_dir, timeout)
+            except Exception as err:  # a failing cell: keep the partial page, report it, fail at the end
+                text = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip()  # the traceback's terminal colours
+                failures[path.stem] = f"{type(err).__name__}: {text.splitlines()[-1] if text else ''}"
+                print(f"    FAILED: {failures[path.stem]}", flush=True)
+            seconds[path.stem] = time.perf_counter() - started
+
+    executed = {p.stem: nbformat.read(executed_dir / p.name, as_version=4) for p in paths}
+    infos = [notebook_info(executed[p.stem], p) for p in paths]
+
+    exporter = HTMLExporter(template_name="lab", extra_loaders=[jinja2.DictLoader({"course_page.html.j2": _PAGE_TEMPLATE})],
+                            template_file="course_page.html.j2")
+    for index, info in enumerate(infos):
+        nb = _for_site(executed[info.stem], info.path.name)
+        resources = {"metadata": {"name": info.title},
+                     "course": {"mathjax_url": mathjax_url,
+                                "nav_top": _nav(infos, index, profile, "top"),
+                                "nav_bottom": _nav(infos, index, profile, "bottom")}}
+        body, _ = exporter.from_notebook_node(nb, resources=resources)
+        (out / info.page).write_text(body, encoding="utf-8")
+
+    canonical = config.settings().reports_dir / profile / "RESULTS.md"
+    if canonical.is_file():
+        results_path = canonical
+        origin = (f"From reports/{profile}/RESULTS.md, measured by `make results PROFILE={profile}` "
+                  f"(empty checkpoint cache, so wall times include training).")
+    else:
+        results_path = write_results(profile, site_reports, note="") if execute else None
+        origin = (f"Measured while building this site (reports/{profile}/RESULTS.md does not exist yet; "
+                  f"`make results PROFILE={profile}` writes it). Wall times include only what this build ran.")
+    results_md = results_path.read_text(encoding="utf-8") if results_path else "_No results: the notebooks were not executed._"
+    results_md = "\n".join(("#" + ln) if ln.startswith("## ") else ln
+                           for ln in results_md.splitlines() if not ln.startswith("# "))
+    rows = [{"info": info,
+             "failed": failures.get(info.stem, ""),
+             "seconds": f"{seconds[info.stem]:.0f}",
+             "objectives_html": Markup(_markdown("\n".join(f"- {o}" for o in info.objectives))) if info.objectives else "",
+             "run_time_html": Markup(_inline_markdown(info.run_time)) if info.run_time else ""} for info in infos]
+    landing = jinja2.Environment(autoescape=True).from_string(_LANDING_TEMPLATE).render(
+        course_title=COURSE_TITLE, profile=profile, notebooks=rows,
+        built_on=datetime.date.today().isoformat(), results_origin=Markup(_inline_markdown(origin)),
+        results_html=Markup(_markdown(results_md)))
+    (out / "index.html").write_text(landing, encoding="utf-8")
+    if failures:
+        raise SiteBuildError("notebooks failed to execute: " + "; ".join(f"{k}: {v}" for k, v in failures.items())
+                             + f" (partial pages written to {out})")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default=DEFAULT_PROFILE, help="smoke | lecture | full (default: lecture)")
+    parser.add_argument("--out", type=Path, default=None, help="site folder (default: build/site/<profile>)")
+    parser.add_argument("--no-execute", action="store_true", help="convert the notebooks as they are (layout work)")
+    parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
+    parser.add_argument("prefixes", nargs="*", help="only notebooks whose names start with these, e.g. 01 03")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        out = build(args.profile, args.out, args.prefixes, execute=not args.no_execute, timeout=args.timeout)
+    except (SiteBuildError, config.ProfileError) as err:
+        print(f"site build failed: {err}", file=sys.stderr)
+        return 1
+    print(f"site written to {out / 'index.html'} in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""Student notebooks: generated from the single-source notebooks, stubs for solutions, nothing else changed.
+
+Checked on a generated toy notebook (every rule, in seconds) and on every numbered notebook of the course
+(each has 2-4 exercises; its student version has a stub for every code solution, no solution text, and runs
+up to the exercises in the smoke profile, where each stub raises NotImplementedError).
+"""
+
+from __future__ import annotations
+
+import os
+
+import nbformat
+import pytest
+
+from course_lib import config, student
+
+NOTEBOOKS = student.numbered_notebooks()
+IDS = [p.stem for p in NOTEBOOKS]
+
+
+def toy_notebook() -> nbformat.NotebookNode:
+    """Setup, a section, then two exercises: one code solution, one prose + two-part code solution."""
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    nb.cells = [
+        md("# 99 · Toy notebook\n\n**Learning objectives**\n- add numbers;\n- multiply them.\n"),
+        code("import numpy as np\nvalues = np.arange(5)\nprint(values.sum())"),
+        md("## Exercises", metadata={"tags": ["exercise"]}),
+        code("total = int(np.sum(values))  # SECRET_SOLUTION_ONE\nprint(total)", metadata={"tags": ["solution"]}),
+        md("**Exercise 2.** Multiply, then explain.", metadata={"tags": ["exercise"]}),
+        md("The product is zero because SECRET_PROSE_LINE contains a zero.", metadata={"tags": ["solution"]}),
+        code("# Hint: use np.prod on a slice.\nproduct = np.prod(values[1:])  # SECRET_TWO", metadata={"tags": ["solution"]}),
+        code("assert product == 24  # SECRET_THREE", metadata={"tags": ["solution"]}),
+    ]
+    return nb
+
+
+def solution_lines(nb: nbformat.NotebookNode) -> set[str]:
+    """Distinctive solution lines: long enough to mean something and not shared with a non-solution cell."""
+    shared = {ln.strip() for c in nb.cells if student.SOLUTION_TAG not in student.tags(c) for ln in c.source.splitlines()}
+    return {
+        ln.strip() for c in nb.cells if student.SOLUTION_TAG in student.tags(c) for ln in c.source.splitlines()
+        if len(ln.strip()) >= 12 and ln.strip() not in shared and not ln.strip().lower().startswith(student.HINT_PREFIX)
+    }
+
+
+def assert_valid_student_version(teacher: nbformat.NotebookNode, pupil: nbformat.NotebookNode) -> None:
+    exercises = student.check_exercises(teacher)
+    solution_cells = {i for ex in exercises for i in ex.solution_indices}
+    code_solutions = [i for i in sorted(solution_cells) if teacher.cells[i].cell_type == "code"]
+    stubs = [c for c in pupil.cells if student.STUB_TAG in student.tags(c)]
+    # every code solution has exactly one stub, in the same place, raising NotImplementedError
+    assert len(stubs) == len(code_solutions)
+    for stub in stubs:
+        assert stub.cell_type == "code" and "raise NotImplementedError(" in stub.source and "# Hint:" in stub.source
+        assert student.RAISES_TAG in student.tags(stub) and student.SOLUTION_TAG not in student.tags(stub)
+    # no solution text survives
+    lines = {ln.strip() for c in pupil.cells for ln in c.source.splitlines()}
+    leaked = sorted(solution_lines(teacher) & lines)
+    assert not leaked, f"solution text in the student version: {leaked[:3]}"
+    assert not any(student.SOLUTION_TAG in student.tags(c) for c in pupil.cells)
+    # everything else identical, in the same order
+    kept = [c for i, c in enumerate(teacher.cells) if i not in solution_cells]
+    others = [c for c in pupil.cells if student.STUB_TAG not in student.tags(c)]
+    assert [(c.cell_type, c.source, c.metadata) for c in others] == [(c.cell_type, c.source, c.metadata) for c in kept]
+
+
+# --- the rules, on a toy notebook -------------------------------------------------------------------------
+
+def test_toy_student_version_follows_every_rule():
+    teacher = toy_notebook()
+    pupil = student.make_student(teacher, "99_toy.ipynb")
+    assert_valid_student_version(teacher, pupil)
+    assert len(pupil.cells) == len(teacher.cells) - 1  # the prose solution is gone
+    assert "SECRET" not in "\n".join(c.source for c in pupil.cells)
+    assert teacher.cells[3].source.startswith("total =")  # the teacher notebook is not modified
+
+
+def test_stub_keeps_written_hints_and_numbers_parts():
+    pupil = student.make_student(toy_notebook(), "99_toy.ipynb")
+    stubs = [c.source for c in pupil.cells if student.STUB_TAG in student.tags(c)]
+    assert "Exercise 1" in stubs[0] and "`np.sum`" in stubs[0]          # automatic hint: the functions used
+    assert "Exercise 2 (part 1 of 2)" in stubs[1] and "# Hint: use np.prod on a slice." in stubs[1]
+    assert "Exercise 2 (part 2 of 2)" in stubs[2]
+
+
+def test_automatic_hint_names_library_calls_not_the_solutions_own_variables():
+    names = student.called_names("probe = LogisticRegression().fit(x, y)\nscore = probe.score(x, y)\nprint(np.mean(x))")
+    assert names == ["LogisticRegression", "np.mean"]
+    assert student.called_names("this is not python (") == []
+
+
+def test_stubs_raise_not_implemented_error_and_the_rest_runs(tmp_path):
+    """Execute the toy student notebook for real: plain cells run, every stub raises NotImplementedError."""
+    from nbclient import NotebookClient
+
+    pupil = student.make_student(toy_notebook(), "99_toy.ipynb")
+    NotebookClient(pupil, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert pupil.cells[1].outputs[0]["text"].strip() == "10"
+    stubs = [c for c in pupil.cells if student.STUB_TAG in student.tags(c)]
+    assert [c.outputs[-1].get("ename") for c in stubs] == ["NotImplementedError"] * 3
+    assert "Hint" in stubs[0].outputs[-1]["evalue"]
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda nb: nb.cells.__setitem__(slice(2, None), []), "has no exercises"),
+    (lambda nb: nb.cells.__delitem__(3), "exercise 1 (cell 2) has no worked solution"),
+    (lambda nb: nb.cells.insert(2, nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["solution"]})),
+     "no 'exercise' markdown cell comes directly before it"),
+    (lambda nb: nb.cells.extend([nbformat.v4.new_markdown_cell("more", metadata={"tags": ["exercise"]}),
+                                 nbformat.v4.new_code_cell("y = 2", metadata={"tags": ["solution"]})] * 3),
+     "has 5 exercises"),
+    (lambda nb: nb.cells[2].metadata.__setitem__("tags", ["exercise", "solution"]), "tagged both"),
+])
+def test_broken_exercise_conventions_are_reported_clearly(mutate, message):
+    nb = toy_notebook()
+    mutate(nb)
+    with pytest.raises(student.ExerciseError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        student.make_student(nb, "99_toy.ipynb")
+
+
+def test_cli_generates_into_the_output_folder_and_fails_on_a_notebook_without_exercises(tmp_path, capsys):
+    good, bad = tmp_path / "98_good.ipynb", tmp_path / "99_bad.ipynb"
+    nbformat.write(toy_notebook(), good)
+    no_exercises = toy_notebook()
+    no_exercises.cells = no_exercises.cells[:2]
+    nbformat.write(no_exercises, bad)
+    written, errors = student.generate([good, bad], tmp_path / "student")
+    assert written == [tmp_path / "student" / "98_good.ipynb"]
+    assert "99_bad.ipynb has no exercises" in errors["99_bad.ipynb"]
+
+
+# --- every notebook of the course -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_ends_with_exercises_and_worked_solutions(path):
+    nb = nbformat.read(path, as_version=4)
+    exercises = student.check_exercises(nb, path.name)  # raises with a message naming the notebook
+    assert any(nb.cells[i].cell_type == "code" for ex in exercises for i in ex.solution_indices), \
+        f"{path.name}: at least one exercise needs a code solution (so the student version has a stub to fill in)"
+
+
+@pytest.fixture(scope="session")
+def generated():
+    """What `make student` does: write every student notebook into student/."""
+    return student.generate(NOTEBOOKS, student.DEFAULT_OUT)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_generated_student_notebook_is_valid(path, generated):
+    written, errors = generated
+    assert path.name not in errors, errors.get(path.name)
+    assert_valid_student_version(nbformat.read(path, as_version=4),
+                                 nbformat.read(student.DEFAULT_OUT / path.name, as_version=4))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_student_notebook_runs_up_to_the_exercises(path, generated, tmp_path, monkeypatch):
+    """The student version, executed in the smoke profile from student/, runs without error up to the
+    first exercise; then each stub raises NotImplementedError (cells after the first exercise that are
+    neither tasks nor stubs would need the student's answers, so they are left out)."""
+    from nbclient import NotebookClient
+
+    written, errors = generated
+    if path.name in errors:
+        pytest.fail(errors[path.name])
+    pupil = nbformat.read(student.DEFAULT_OUT / path.name, as_version=4)
+    first = next(i for i, c in enumerate(pupil.cells) if student.EXERCISE_TAG in student.tags(c))
+    pupil.cells = pupil.cells[:first] + [
+        c for c in pupil.cells[first:] if c.cell_type == "markdown" or student.STUB_TAG in student.tags(c)]
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    monkeypatch.setenv("COURSE_REPORTS_DIR", str(tmp_path / "reports"))  # keep reports/smoke as nbval leaves it
+    NotebookClient(pupil, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(student.DEFAULT_OUT)}}).execute()
+    for cell in pupil.cells:
+        if student.STUB_TAG in student.tags(cell):
+            assert cell.outputs and cell.outputs[-1].get("ename") == "NotImplementedError", cell.source
+    assert os.path.samefile(student.DEFAULT_OUT.parent, config.REPO_ROOT)  # student/ is a sibling of notebooks/
