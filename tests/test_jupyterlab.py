@@ -100,13 +100,6 @@ def test_make_lab_serves_the_notebooks_and_renders_one(jupyterlab, tmp_path):
             time.sleep(0.5)
         assert any(title in text for text in found), f"title {title!r} not rendered; headings seen: {found}"
         assert "JupyterLab" in web.title
-    # the kernel session is created asynchronously after the page renders: wait for it (slow machines)
-    started, deadline = False, time.time() + 90
-    while time.time() < deadline and not started:
-        started = any(s["path"].endswith(first.name) for s in _api(base, token, "/api/sessions"))
-        time.sleep(0 if started else 1)
-    assert started, "opening the notebook should start its kernel"
-
     _api(base, token, "/api/shutdown", method="POST")
     assert process.wait(timeout=60) == 0, log.read_text()[-3000:]
     with pytest.raises((urllib.error.URLError, ConnectionError)):
