@@ -127,3 +127,37 @@ def interpolation_strip(images: np.ndarray, captions: Sequence[str] | None = Non
     """A single row of images, e.g. decoded points along a path in latent space."""
     images = _as_images(images)
     return image_grid(images, labels=captions, ncols=len(images), title=title, size=1.0)
+
+
+def latent_scatter_3d(codes: np.ndarray, labels: np.ndarray, class_names: Sequence[str] | None = None,
+                      title: str | None = None, ax=None, s: float = 2.0, legend: bool = False,
+                      view: tuple[float, float] = (20.0, -60.0)):
+    """3-D codes coloured by class (shared palette), e.g. on a swiss-roll or mixture prior.
+
+    ``view`` = (elevation, azimuth) in degrees; pass ``ax`` (a 3-D axes) to draw into a subplot.
+    """
+    codes = np.asarray(codes)
+    labels = np.asarray(labels).astype(int)
+    if codes.ndim != 2 or codes.shape[1] != 3:
+        raise ValueError(f"latent_scatter_3d needs (N, 3) codes, got {codes.shape}; project first (e.g. PCA)")
+    if len(labels) != len(codes):
+        raise ValueError(f"{len(codes)} codes but {len(labels)} labels")
+    names = list(class_names) if class_names is not None else [str(c) for c in range(int(labels.max()) + 1)]
+    colors = class_colors(len(names))
+    fig = None
+    if ax is None:
+        fig = plt.figure(figsize=(5.5, 5))
+        ax = fig.add_subplot(projection="3d")
+    for c, name in enumerate(names):
+        mask = labels == c
+        ax.scatter(codes[mask, 0], codes[mask, 1], codes[mask, 2], s=s, color=colors[c], label=name, alpha=0.7,
+                   linewidths=0)
+    ax.view_init(*view)
+    ax.set_xticklabels([])
+    ax.set_yticklabels([])
+    ax.set_zticklabels([])
+    if title:
+        ax.set_title(title)
+    if legend:
+        ax.legend(markerscale=4, fontsize=7, loc="upper left")
+    return fig if fig is not None else ax.figure

@@ -1,0 +1,407 @@
+"""Generative adversarial networks for MNIST: a DCGAN and its label-conditioned version.
+
+Both are one ``keras.Model`` subclass, :class:`GAN`, with its own ``train_step``, so students train
+them with ``fit()`` and get progress bars, callbacks and the checkpoint cache for free::
+
+    gan = GAN(latent_dim=64)                  # conditional: GAN(latent_dim=64, num_classes=10)
+    gan.build_now()                           # create the weights (needed before load_weights)
+    gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+                g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    gan.fit(x_train, epochs=5, batch_size=128)          # conditional: gan.fit(x_train, y_train, ...)
+
+Images are float (N, 28, 28, 1) in [0, 1]; the generator ends in a sigmoid so its samples live in the
+same range (and can go straight into the shared MNIST classifier). Losses, with D returning logits:
+
+    d_loss = -E_x[log D(x)] - E_z[log(1 - D(G(z)))]     (binary cross-entropy, real = 1, fake = 0)
+    g_loss = -E_z[log D(G(z))]                          (the *non-saturating* generator loss)
+
+``fit()`` reports per epoch ``d_loss``, ``g_loss``, ``d_real`` = mean D(x) and ``d_fake`` = mean
+D(G(z)) (probabilities, measured on the batch before the discriminator's update), which is what the
+notebook plots to show the game's dynamics.
+
+Backend: the losses are ``keras.ops`` (backend-neutral), but ``train_step`` needs gradients and uses
+``tf.GradientTape``: this module trains with the TensorFlow backend only (the course's backend).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from course_lib import checkpoints
+
+
+def build_generator(latent_dim: int = 64, num_classes: int = 0, width: int = 32) -> keras.Model:
+    """Noise z (and a one-hot label) -> image (N, 28, 28, 1) in [0, 1].
+
+    DCGAN recipe (Radford et al. 2016): a dense layer to a 7x7 feature map, then two stride-2
+    transposed convolutions (7 -> 14 -> 28) with batch normalisation and ReLU, sigmoid at the end.
+    The label is concatenated to z, so the generator can draw "a 7 in style z".
+    """
+    z = keras.Input((latent_dim,), name="z")
+    inputs = [z]
+    h = z
+    if num_classes:
+        label = keras.Input((num_classes,), name="label_onehot")
+        inputs.append(label)
+        h = layers.Concatenate()([z, label])
+    h = layers.Dense(7 * 7 * 4 * width, use_bias=False)(h)
+    h = layers.BatchNormalization()(h)
+    h = layers.ReLU()(h)
+    h = layers.Reshape((7, 7, 4 * width))(h)
+    h = layers.Conv2DTranspose(2 * width, 4, strides=2, padding="same", use_bias=False)(h)
+    h = layers.BatchNormalization()(h)
+    h = layers.ReLU()(h)
+    image = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid", name="image")(h)
+    return keras.Model(inputs if num_classes else z, image, name="generator")
+
+
+def build_discriminator(num_classes: int = 0, width: int = 32, hidden: int = 128) -> keras.Model:
+    """Image (and a one-hot label) -> one logit: "how real does this (image, label) pair look".
+
+    Two stride-2 convolutions with LeakyReLU (no batch norm in D, so real and fake batches do not
+    leak statistics into each other), a dense feature layer h, and a linear head. The conditional
+    version is a *projection discriminator* (Miyato & Koyama 2018): logit = w.h + embed(y).h. The
+    label must *interact* with the image features; simply concatenating y before a linear head would
+    add a term that cannot tell whether image and label match.
+    """
+    image = keras.Input((28, 28, 1), name="image")
+    h = layers.Conv2D(width, 4, strides=2, padding="same")(image)
+    h = layers.LeakyReLU(0.2)(h)
+    h = layers.Conv2D(2 * width, 4, strides=2, padding="same")(h)
+    h = layers.LeakyReLU(0.2)(h)
+    h = layers.Flatten()(h)
+    h = layers.Dense(hidden)(h)
+    h = layers.LeakyReLU(0.2, name="features")(h)
+    logit = layers.Dense(1, name="logit")(h)
+    if not num_classes:
+        return keras.Model(image, logit, name="discriminator")
+    label = keras.Input((num_classes,), name="label_onehot")
+    embedded = layers.Dense(hidden, use_bias=False, name="label_embedding")(label)
+    projection = layers.Dot(axes=1)([h, embedded])
+    logit = layers.Add()([logit, projection])
+    return keras.Model([image, label], logit, name="discriminator")
+
+
+def _check_images(x) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
+        raise ValueError(f"expected float images (N, 28, 28, 1) in [0, 1], got shape {x.shape}")
+    if x.size and (x.min() < 0.0 or x.max() > 1.0):
+        raise ValueError(f"images must lie in [0, 1] (got {x.min():.3g}..{x.max():.3g}); use data.to_float")
+    return x
+
+
+class GAN(keras.Model):
+    """DCGAN (``num_classes=0``) or conditional GAN (``num_classes=10``) trained by ``fit()``.
+
+    Args:
+        latent_dim: size of the noise vector z ~ N(0, I).
+        num_classes: 0 for an unconditional GAN; 10 to condition G and D on the digit label
+            (then call ``fit(images, labels)``).
+        width: channels of the narrowest convolution (the others are multiples of it).
+        label_smoothing: one-sided label smoothing, D's target for real images is 1 - label_smoothing
+            (Salimans et al. 2016): a discriminator that is never *certain* keeps giving G gradients.
+        ema_decay: if > 0, keep an exponential moving average of the generator's weights and generate
+            with it (Yazici et al. 2019). The raw generator chases a moving discriminator and its samples
+            wobble from step to step; the average is a much steadier, better generator, for free.
+        seed: seeds the noise drawn in ``train_step``.
+    """
+
+    def __init__(self, latent_dim: int = 64, num_classes: int = 0, width: int = 32, label_smoothing: float = 0.0,
+                 ema_decay: float = 0.0, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if latent_dim < 1:
+            raise ValueError(f"latent_dim must be >= 1, got {latent_dim}")
+        if num_classes < 0:
+            raise ValueError(f"num_classes must be 0 (unconditional) or the number of classes, got {num_classes}")
+        if not 0.0 <= label_smoothing < 0.5:
+            raise ValueError(f"label_smoothing must be in [0, 0.5), got {label_smoothing}")
+        self.latent_dim = int(latent_dim)
+        self.num_classes = int(num_classes)
+        self.width = int(width)
+        if not 0.0 <= ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay}")
+        self.label_smoothing = float(label_smoothing)
+        self.ema_decay = float(ema_decay)
+        self.seed = int(seed)
+        self.generator = build_generator(latent_dim, num_classes, width)
+        # the averaged generator (same architecture); None when ema_decay == 0
+        self.ema_generator = build_generator(latent_dim, num_classes, width) if ema_decay > 0 else None
+        self.ema_steps = self.add_weight(shape=(), initializer="zeros", trainable=False, name="ema_steps")
+        self.discriminator = build_discriminator(num_classes, width)
+        self.noise = keras.random.SeedGenerator(seed)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+
+    def get_config(self) -> dict[str, Any]:
+        return {"latent_dim": self.latent_dim, "num_classes": self.num_classes, "width": self.width,
+                "label_smoothing": self.label_smoothing, "ema_decay": self.ema_decay, "seed": self.seed,
+                "name": self.name}
+
+    @property
+    def conditional(self) -> bool:
+        return self.num_classes > 0
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        """Two optimizers, one per player (DCGAN default: Adam(2e-4, beta_1=0.5) for both)."""
+        super().compile(**kwargs)
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+
+    # ------------------------------------------------------------------ building blocks
+    def _onehot(self, labels):
+        if labels is None:
+            raise ValueError("this is a conditional GAN: pass the digit labels too")
+        labels = ops.convert_to_tensor(labels)
+        if len(labels.shape) == 2 and labels.shape[-1] == self.num_classes:
+            return ops.cast(labels, "float32")
+        return ops.one_hot(ops.cast(ops.reshape(labels, (-1,)), "int32"), self.num_classes)
+
+    def generate(self, z, labels=None, training: bool = False, averaged: bool | None = None):
+        """G(z[, y]) as a backend tensor (N, 28, 28, 1).
+
+        ``averaged`` (default: outside training, whenever an EMA generator exists) picks the averaged weights.
+        """
+        z = ops.convert_to_tensor(z, "float32")
+        use_ema = (not training and self.ema_generator is not None) if averaged is None else averaged
+        if use_ema and self.ema_generator is None:
+            raise ValueError("this GAN keeps no averaged generator (ema_decay=0)")
+        net = self.ema_generator if use_ema else self.generator
+        return net([z, self._onehot(labels)] if self.conditional else z, training=training)
+
+    def discriminate(self, x, labels=None, training: bool = False):
+        """D's logits (N, 1) for images x[, labels]."""
+        x = ops.convert_to_tensor(x, "float32")
+        return self.discriminator([x, self._onehot(labels)] if self.conditional else x, training=training)
+
+    def call(self, inputs, training: bool = False):
+        """Generator output for z (or (z, labels) for the conditional GAN)."""
+        z, labels = (inputs if self.conditional else (inputs, None))
+        return self.generate(z, labels, training=training)
+
+    def build_now(self) -> "GAN":
+        """Create all weights with one dummy batch (checkpoint loading needs built weights)."""
+        z = np.zeros((2, self.latent_dim), "float32")
+        labels = np.zeros(2, "int32") if self.conditional else None
+        self(z if not self.conditional else (z, labels))
+        self.generate(z, labels, averaged=False)
+        if self.ema_generator is not None:
+            self.ema_generator.set_weights(self.generator.get_weights())
+        self.discriminate(np.zeros((2, 28, 28, 1), "float32"), labels)
+        return self
+
+    # ------------------------------------------------------------------ losses and training
+    @staticmethod
+    def discriminator_loss(real_logits, fake_logits, label_smoothing: float = 0.0):
+        """Binary cross-entropy with targets 1 - label_smoothing (real) and 0 (fake), from logits."""
+        target = 1.0 - label_smoothing
+        # BCE(logit, t) = softplus(logit) - t * logit
+        real = ops.mean(ops.softplus(real_logits) - target * real_logits)
+        fake = ops.mean(ops.softplus(fake_logits))
+        return real + fake
+
+    @staticmethod
+    def generator_loss(fake_logits):
+        """Non-saturating loss -log D(G(z)) = softplus(-logit): strong gradients while D wins."""
+        return ops.mean(ops.softplus(-fake_logits))
+
+    def _unpack(self, data):
+        if isinstance(data, (tuple, list)):
+            x = data[0]
+            labels = data[1] if len(data) > 1 else None
+        else:
+            x, labels = data, None
+        if self.conditional and labels is None:
+            raise ValueError("a conditional GAN is trained with fit(images, labels)")
+        return x, (labels if self.conditional else None)
+
+    def train_step(self, data):
+        import tensorflow as tf  # gradients need the backend; see the module docstring
+
+        real, labels = self._unpack(data)
+        batch = ops.shape(real)[0]
+        # 1) discriminator step: real images up, generated images down
+        z = keras.random.normal((batch, self.latent_dim), seed=self.noise)
+        with tf.GradientTape() as tape:
+            fake = self.generate(z, labels, training=True, averaged=False)
+            real_logits = self.discriminate(real, labels, training=True)
+            fake_logits = self.discriminate(fake, labels, training=True)
+            d_loss = self.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+        self.d_optimizer.apply(grads, self.discriminator.trainable_weights)
+        # 2) generator step: fresh noise, make D say "real"
+        z = keras.random.normal((batch, self.latent_dim), seed=self.noise)
+        with tf.GradientTape() as tape:
+            g_logits = self.discriminate(self.generate(z, labels, training=True, averaged=False), labels,
+                                         training=True)
+            g_loss = self.generator_loss(g_logits)
+        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+        self.g_optimizer.apply(grads, self.generator.trainable_weights)
+        if self.ema_generator is not None:
+            # warm-up: average over roughly the last min(t, 1 / (1 - decay)) steps
+            self.ema_steps.assign_add(1.0)
+            decay = ops.minimum(self.ema_decay, (1.0 + self.ema_steps) / (10.0 + self.ema_steps))
+            for avg, w in zip(self.ema_generator.weights, self.generator.weights):
+                avg.assign(decay * avg + (1.0 - decay) * w)
+
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_real_tracker.update_state(ops.mean(ops.sigmoid(real_logits)))
+        self.d_fake_tracker.update_state(ops.mean(ops.sigmoid(fake_logits)))
+        return {m.name: m.result() for m in self.metrics}
+
+    # ------------------------------------------------------------------ convenience for notebooks
+    def decode(self, z, labels=None, batch_size: int = 1000) -> np.ndarray:
+        """Images (N, 28, 28, 1) for latent codes z (N, latent_dim), as NumPy (same name as VAE.decode)."""
+        z = np.asarray(z, dtype=np.float32)
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"expected latent codes (N, {self.latent_dim}), got shape {z.shape}")
+        if self.conditional:
+            if labels is None:
+                raise ValueError("a conditional GAN needs labels (N,) to generate")
+            labels = np.asarray(labels)
+            if len(labels) != len(z):
+                raise ValueError(f"{len(z)} codes but {len(labels)} labels")
+            if labels.ndim == 1 and (labels.min(initial=0) < 0 or labels.max(initial=0) >= self.num_classes):
+                raise ValueError(f"labels must lie in 0..{self.num_classes - 1}")
+        out = []
+        for i in range(0, len(z), batch_size):
+            lab = None if labels is None else labels[i:i + batch_size]
+            out.append(ops.convert_to_numpy(self.generate(z[i:i + batch_size], lab)))
+        return np.concatenate(out) if out else np.zeros((0, 28, 28, 1), "float32")
+
+    def sample(self, n: int, labels=None, seed: int = 0) -> np.ndarray:
+        """n generated images from z ~ N(0, I), reproducible through ``seed``."""
+        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
+        return self.decode(z, labels)
+
+
+class EpochSnapshots(keras.callbacks.Callback):
+    """Generate the same fixed noise after every epoch (and once before training) to watch digits emerge.
+
+    ``frames`` is a list of arrays (n, 28, 28, 1); frame 0 is the untrained generator.
+    """
+
+    def __init__(self, z: np.ndarray, labels: np.ndarray | None = None):
+        super().__init__()
+        self.z = np.asarray(z, "float32")
+        self.labels = None if labels is None else np.asarray(labels)
+        self.frames: list[np.ndarray] = []
+
+    def _snap(self) -> None:
+        self.frames.append(self.model.decode(self.z, self.labels))
+
+    def on_train_begin(self, logs=None):
+        self._snap()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._snap()
+
+
+def train_gan(gan: GAN, x: np.ndarray, labels=None, epochs: int = 5, batch_size: int = 128,
+              learning_rate: float = 2e-4, callbacks: list | None = None, verbose: int = 2):
+    """Compile both players with Adam(learning_rate, beta_1=0.5) (the DCGAN setting) and fit."""
+    x = _check_images(x)
+    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+                g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
+    args = (x, np.asarray(labels)) if gan.conditional else (x,)
+    if gan.conditional and labels is None:
+        raise ValueError("a conditional GAN is trained with labels")
+    return gan.fit(*args, epochs=epochs, batch_size=batch_size, shuffle=True, callbacks=callbacks or [],
+                   verbose=verbose)
+
+
+def fit_or_load_gan(notebook: str, name: str, build: Callable[[], GAN], x: np.ndarray, labels=None, *,
+                    epochs: int, batch_size: int = 128, learning_rate: float = 2e-4,
+                    snapshot_z: np.ndarray, snapshot_labels: np.ndarray | None = None,
+                    settings: dict[str, Any], verbose: int = 2) -> tuple[checkpoints.Trained, np.ndarray]:
+    """``checkpoints.fit_or_load`` for a GAN, plus the per-epoch fixed-noise frames.
+
+    The frames (epochs + 1, n, 28, 28, 1) are kept beside the checkpoint as ``<key>.frames.npz`` (plain
+    arrays, no pickle), so a cached model still shows how it learned. If that file is missing for a
+    cached model, the frames are an empty array and the notebook says so.
+    """
+    path = checkpoints.checkpoint_path(notebook, name, settings)
+    frames_path = Path(str(path.with_suffix("")) + ".frames.npz")
+    snapshots = EpochSnapshots(snapshot_z, snapshot_labels)
+
+    def train(model: GAN):
+        history = train_gan(model, x, labels, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                            callbacks=[snapshots], verbose=verbose)
+        frames_path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(frames_path, frames=np.stack(snapshots.frames).astype("float16"))
+        return history
+
+    trained = checkpoints.fit_or_load(notebook=notebook, name=name, build=build, train=train, settings=settings)
+    if snapshots.frames:
+        frames = np.stack(snapshots.frames)
+    elif frames_path.exists():
+        with np.load(frames_path, allow_pickle=False) as stored:
+            frames = stored["frames"].astype("float32")
+    else:
+        frames = np.zeros((0, len(snapshot_z), 28, 28, 1), "float32")
+    return trained, frames
+
+
+def latent_walk(z_start: np.ndarray, z_end: np.ndarray, steps: int = 10) -> np.ndarray:
+    """Points on the straight line from z_start to z_end (inclusive), shape (steps, d) or (n, steps, d).
+
+    Accepts single vectors (d,) or batches (n, d) of start and end points.
+    """
+    a = np.asarray(z_start, "float32")
+    b = np.asarray(z_end, "float32")
+    if a.shape != b.shape or a.ndim not in (1, 2):
+        raise ValueError(f"start and end must both be (d,) or (n, d); got {a.shape} and {b.shape}")
+    if steps < 2:
+        raise ValueError(f"a walk needs at least 2 steps, got {steps}")
+    t = np.linspace(0.0, 1.0, steps, dtype="float32")
+    if a.ndim == 1:
+        return (1 - t)[:, None] * a + t[:, None] * b
+    return (1 - t)[None, :, None] * a[:, None, :] + t[None, :, None] * b[:, None, :]
+
+
+def animation_gif(frames: np.ndarray, path: str | Path, ncols: int = 8, captions: list[str] | None = None,
+                  seconds_per_frame: float = 0.6) -> Path:
+    """Write the per-epoch sample grids as an animated GIF (one frame per epoch) and return its path."""
+    from PIL import Image, ImageDraw
+
+    frames = np.asarray(frames)
+    if frames.ndim == 5:
+        frames = frames[..., 0]
+    if frames.ndim != 4 or len(frames) == 0:
+        raise ValueError(f"expected frames (epochs, n, 28, 28[, 1]) with at least one epoch, got {frames.shape}")
+    _, n, h, w = frames.shape
+    nrows = int(np.ceil(n / ncols))
+    scale, top = 2, 14
+    images = []
+    for k, frame in enumerate(frames):
+        canvas = np.zeros((nrows * h, ncols * w), "float32")
+        for i, img in enumerate(frame):
+            r, c = divmod(i, ncols)
+            canvas[r * h:(r + 1) * h, c * w:(c + 1) * w] = img
+        pixels = (np.clip(canvas, 0, 1) * 255).astype("uint8").repeat(scale, 0).repeat(scale, 1)
+        page = Image.new("L", (pixels.shape[1], pixels.shape[0] + top), 0)
+        page.paste(Image.fromarray(pixels), (0, top))
+        ImageDraw.Draw(page).text((2, 1), captions[k] if captions else f"epoch {k}", fill=255)
+        images.append(page)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    images[0].save(path, save_all=True, append_images=images[1:], duration=int(seconds_per_frame * 1000), loop=0)
+    return path

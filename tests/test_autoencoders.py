@@ -1,0 +1,98 @@
+"""Autoencoder builders: exact reference architecture, shapes, training lowers the loss, clear errors."""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import numpy as np
+import pytest
+
+import keras
+from course_lib.models import autoencoders as ae
+
+
+@pytest.fixture(scope="module")
+def images():
+    rng = np.random.default_rng(0)
+    # smooth blobs, so there is structure to learn
+    yy, xx = np.mgrid[0:28, 0:28]
+    centres = rng.uniform(6, 22, size=(64, 2))
+    x = np.exp(-((yy[None] - centres[:, 0, None, None]) ** 2 + (xx[None] - centres[:, 1, None, None]) ** 2) / 30.0)
+    return x[..., None].astype(np.float32)
+
+
+def test_reference_parameter_count_and_shapes(images):
+    model = ae.build_reference_autoencoder()
+    assert model.count_params() == ae.REFERENCE_PARAMS == 49_761
+    assert tuple(ae.encoder_of(model).output.shape) == (None, 4, 4, 16)
+    assert model.predict(images[:3], verbose=0).shape == (3, 28, 28, 1)
+    assert ae.encode(model, images[:3]).shape == (3, 256)
+    # the one 'valid' convolution turns 16x16 into 14x14
+    valid = [l for l in ae.decoder_of(model).layers if getattr(l, "padding", None) == "valid" and "conv" in l.name]
+    assert len(valid) == 1 and valid[0].filters == 64
+
+
+@pytest.mark.parametrize("code_size", [2, 32])
+def test_conv_autoencoder_code_size(images, code_size):
+    model = ae.build_conv_autoencoder(code_size, filters=(8, 16))
+    assert ae.encode(model, images[:5]).shape == (5, code_size)
+    out = model.predict(images[:5], verbose=0)
+    assert out.shape == (5, 28, 28, 1) and out.min() >= 0 and out.max() <= 1
+
+
+def test_one_training_step_lowers_the_loss(images):
+    keras.utils.set_random_seed(0)
+    model = ae.build_conv_autoencoder(8, filters=(8, 16), learning_rate=1e-2)
+    before = model.evaluate(images, images, verbose=0)
+    model.fit(images, images, batch_size=64, epochs=5, verbose=0)
+    assert model.evaluate(images, images, verbose=0) < before
+
+
+def test_reference_training_step_lowers_the_loss(images):
+    keras.utils.set_random_seed(0)
+    model = ae.build_reference_autoencoder(learning_rate=1e-2)
+    before = model.evaluate(images, images, verbose=0)
+    model.fit(images, images, batch_size=64, epochs=3, verbose=0)
+    assert model.evaluate(images, images, verbose=0) < before
+
+
+def test_per_image_mse_matches_evaluate(images):
+    model = ae.build_conv_autoencoder(4, filters=(8, 16))
+    recon, errors = ae.per_image_mse(model, images)
+    assert recon.shape == images.shape and errors.shape == (len(images),)
+    assert np.isclose(errors.mean(), model.evaluate(images, images, verbose=0, batch_size=64), rtol=1e-3)
+
+
+def test_denoising_model_and_noise(images):
+    noisy = ae.add_noise(images, 0.5, seed=1)
+    assert noisy.min() >= 0 and noisy.max() <= 1 and not np.allclose(noisy, images)
+    np.testing.assert_array_equal(noisy, ae.add_noise(images, 0.5, seed=1))
+    model = ae.build_denoising_autoencoder(4, noise_std=0.3, filters=(8, 16))
+    assert model.predict(noisy[:2], verbose=0).shape == (2, 28, 28, 1)
+    # noise is a training-time layer only: prediction is deterministic
+    np.testing.assert_allclose(model.predict(images[:2], verbose=0), model.predict(images[:2], verbose=0))
+
+
+def test_guided_autoencoder_learns_the_teacher(images):
+    keras.utils.set_random_seed(0)
+    teacher = np.random.default_rng(0).normal(size=(len(images), 2)).astype(np.float32)
+    model = ae.build_guided_autoencoder(2, hidden=(32,), guide_weight=1.0, learning_rate=1e-2)
+    out = model.predict(images[:3], verbose=0)
+    assert out["code"].shape == (3, 2) and out["reconstruction"].shape == (3, 28, 28, 1)
+    h = model.fit(images, {"reconstruction": images, "code": teacher}, epochs=20, batch_size=64, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0]
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.zeros((2, 32, 32, 1), np.float32), "28, 28"),
+    (np.zeros((2, 28, 28, 1), np.uint8), "to_float"),
+])
+def test_bad_inputs_give_clear_errors(bad, message):
+    model = ae.build_conv_autoencoder(2, filters=(8, 16))
+    with pytest.raises(ValueError, match=message):
+        ae.encode(model, bad)
+
+
+def test_bad_code_size():
+    with pytest.raises(ValueError, match="code_size"):
+        ae.build_conv_autoencoder(0)

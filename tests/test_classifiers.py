@@ -1,0 +1,89 @@
+"""The shared MNIST classifier: architecture, input checks, training step, cache behaviour."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_lib.models import classifiers
+
+
+def test_cnn_shapes_and_parameter_count():
+    model = classifiers.build_mnist_cnn()
+    assert model.output_shape == (None, 10)
+    assert model.get_layer(classifiers.FEATURE_LAYER).output.shape[-1] == 128
+    # convs 288 + 9216 + 18432 + 36864, BNs 4*(32+32+64+64), dense 3136*128+128, logits 1290
+    assert model.count_params() == 288 + 9_216 + 18_432 + 36_864 + 4 * 192 + 401_536 + 1_290
+
+
+@pytest.mark.parametrize("images", [np.zeros((3, 28, 28), np.uint8), np.zeros((3, 28, 28, 1), np.float32),
+                                    np.zeros((3, 784), np.float32)])
+def test_as_model_input_accepts_common_layouts(images):
+    out = classifiers.as_model_input(images)
+    assert out.shape == (3, 28, 28, 1) and out.dtype == np.float32
+
+
+@pytest.mark.parametrize("images, message", [
+    (np.zeros((28, 28), np.uint8), "single 28x28"),
+    (np.zeros((3, 32, 32), np.uint8), "MNIST-shaped"),
+    (np.full((3, 28, 28), 255.0, np.float32), r"\[0, 1\]"),
+])
+def test_as_model_input_rejects_bad_input(images, message):
+    with pytest.raises(ValueError, match=message):
+        classifiers.as_model_input(images)
+
+
+def _toy_digits(n=256, seed=0):
+    """Two trivially separable 'digits': a bright left half vs a bright right half."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    x = rng.random((n, 28, 28, 1)).astype("float32") * 0.2
+    x[y == 0, :, :14] += 0.7
+    x[y == 1, :, 14:] += 0.7
+    return np.clip(x, 0, 1), y
+
+
+def test_training_lowers_the_loss_and_wrapper_answers():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    x, y = _toy_digits()
+    model = classifiers.build_mnist_cnn(width=4, feature_dim=16)
+    history = classifiers.train_mnist_cnn(model, x, y, epochs=3, batch_size=32, verbose=0)
+    losses = history.history["loss"]
+    assert losses[-1] < losses[0]
+    judge = classifiers.MnistClassifier(model, float("nan"), None)
+    probs = judge.predict_proba(x[:10])
+    assert probs.shape == (10, 10) and np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    assert judge.features(x[:10]).shape == (10, 16)
+    assert judge.accuracy(x, y) > 0.9
+    with pytest.raises(ValueError, match="labels"):
+        judge.accuracy(x, y[:-1])
+
+
+def test_mnist_classifier_trains_once_then_loads_and_survives_corruption(course_env, monkeypatch):
+    """fit_or_load under the 'shared' key: second call loads, a corrupt file is retrained."""
+    from course_lib import data
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (200, 28, 28), dtype=np.uint8)
+    y = (np.arange(200) % 10).astype(np.uint8)
+    monkeypatch.setattr(data, "load", lambda name, split="train": (x, y))
+    from course_lib import profiles
+
+    monkeypatch.setitem(profiles.SIZES, classifiers.SIZES_KEY, {
+        p: {"n_train": 100, "epochs": 1, "batch_size": 50, "n_test": 100, "min_test_accuracy": 0.0}
+        for p in ("smoke", "lecture", "full")})
+    classifiers._cached_classifier.cache_clear()
+    assert not classifiers.is_cached(n_available=200)
+    first = classifiers.mnist_classifier(verbose=0)
+    assert not first.trained.loaded and 0.0 <= first.test_accuracy <= 1.0
+    assert classifiers.is_cached(n_available=200)
+    classifiers._cached_classifier.cache_clear()
+    second = classifiers.mnist_classifier(verbose=0)
+    assert second.trained.loaded
+    second.trained.path.write_bytes(b"not a keras file")
+    classifiers._cached_classifier.cache_clear()
+    third = classifiers.mnist_classifier(verbose=0)
+    assert not third.trained.loaded
+    classifiers._cached_classifier.cache_clear()

@@ -1,0 +1,192 @@
+"""GAN / conditional GAN: shapes, parameter counts, each player's step lowers its loss, generation metrics."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from course_lib import metrics
+from course_lib.models import gan as gan_lib
+from course_lib.models.gan import GAN
+
+
+def _stripes(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 10, n)
+    x = np.zeros((n, 28, 28, 1), "float32")
+    for i, label in enumerate(y):
+        x[i, 2 + 2 * label:6 + 2 * label, 4:24] = 0.9
+    return np.clip(x + 0.05 * rng.random(x.shape).astype("float32"), 0, 1), y
+
+
+def test_generator_discriminator_shapes_and_parameter_counts():
+    g = gan_lib.build_generator(latent_dim=64, width=16)
+    d = gan_lib.build_discriminator(width=16)
+    assert g.output_shape == (None, 28, 28, 1)
+    assert d.output_shape == (None, 1)
+    # dense 64*3136 (no bias) + BN 4*3136, convT 4*4*64*32 + BN 4*32, convT 4*4*32 + 1
+    assert g.count_params() == 200_704 + 12_544 + 32_768 + 128 + 513
+    # conv 16*16+16, conv 4*4*16*32+32, dense 1568*128+128, logit 129
+    assert d.count_params() == 272 + 8_224 + 200_832 + 129
+    gc = gan_lib.build_generator(latent_dim=64, num_classes=10, width=16)
+    dc = gan_lib.build_discriminator(num_classes=10, width=16)
+    assert gc.count_params() == g.count_params() + 10 * 3136
+    assert dc.count_params() == d.count_params() + 10 * 128  # the projection's label embedding
+
+
+def test_gan_samples_are_images_in_unit_range_and_reproducible():
+    model = GAN(latent_dim=8, width=8).build_now()
+    a = model.sample(5, seed=3)
+    assert a.shape == (5, 28, 28, 1)
+    assert 0.0 <= a.min() and a.max() <= 1.0
+    np.testing.assert_allclose(a, model.sample(5, seed=3))
+    cond = GAN(latent_dim=8, num_classes=10, width=8).build_now()
+    assert cond.sample(4, labels=np.arange(4)).shape == (4, 28, 28, 1)
+
+
+def test_bad_inputs_give_clear_errors():
+    cond = GAN(latent_dim=8, num_classes=10, width=8).build_now()
+    with pytest.raises(ValueError, match="needs labels"):
+        cond.sample(3)
+    with pytest.raises(ValueError, match="0..9"):
+        cond.sample(2, labels=np.array([3, 12]))
+    with pytest.raises(ValueError, match=r"\(N, 8\)"):
+        cond.decode(np.zeros((2, 5)), labels=np.zeros(2, int))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        gan_lib.train_gan(GAN(latent_dim=8, width=8).build_now(), np.full((4, 28, 28, 1), 255.0), epochs=1)
+    with pytest.raises(ValueError, match="latent_dim"):
+        GAN(latent_dim=0)
+
+
+def test_losses_match_binary_cross_entropy():
+    logits = np.array([[0.0], [2.0], [-1.0]], "float32")
+    # -log sigmoid(l) averaged, and -log(1 - sigmoid(l)) averaged
+    nonsat = np.mean(np.log1p(np.exp(-logits)))
+    assert float(GAN.generator_loss(logits)) == pytest.approx(nonsat, rel=1e-5)
+    d = float(GAN.discriminator_loss(logits, logits))
+    assert d == pytest.approx(np.mean(np.log1p(np.exp(-logits))) + np.mean(np.log1p(np.exp(logits))), rel=1e-5)
+    # an undecided discriminator (logit 0) has loss 2 log 2
+    zero = np.zeros((4, 1), "float32")
+    assert float(GAN.discriminator_loss(zero, zero)) == pytest.approx(2 * math.log(2), rel=1e-6)
+
+
+def _fixed_losses(model, x, z, labels=None):
+    fake = model.generate(z, labels)
+    d = float(GAN.discriminator_loss(model.discriminate(x, labels), model.discriminate(fake, labels)))
+    g = float(GAN.generator_loss(model.discriminate(fake, labels)))
+    return d, g
+
+
+@pytest.mark.parametrize("num_classes", [0, 10])
+def test_each_players_step_lowers_its_own_loss(num_classes):
+    keras.utils.set_random_seed(0)
+    x, y = _stripes(32)
+    labels = y if num_classes else None
+    model = GAN(latent_dim=8, num_classes=num_classes, width=8, seed=0).build_now()
+    z = np.random.default_rng(1).standard_normal((32, 8)).astype("float32")
+    d0, _ = _fixed_losses(model, x, z, labels)
+    # discriminator only (generator learning rate 0)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.SGD(0.0))
+    model.fit(x, labels, epochs=3, batch_size=32, verbose=0)
+    d1, g1 = _fixed_losses(model, x, z, labels)
+    assert d1 < d0
+    # generator only (discriminator learning rate 0)
+    model.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.Adam(1e-3))
+    history = model.fit(x, labels, epochs=3, batch_size=32, verbose=0)
+    _, g2 = _fixed_losses(model, x, z, labels)
+    assert g2 < g1
+    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(0.0 <= v <= 1.0 for v in history.history["d_real"] + history.history["d_fake"])
+
+
+def test_fit_or_load_gan_keeps_frames_and_reloads(tmp_path, monkeypatch):
+    from course_lib import config
+
+    monkeypatch.setenv("COURSE_CHECKPOINT_DIR", str(tmp_path))
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    config.reload()
+    try:
+        x, _ = _stripes(32)
+        z = np.random.default_rng(0).standard_normal((6, 8)).astype("float32")
+        kwargs = dict(notebook="test_gan", name="tiny", build=lambda: GAN(latent_dim=8, width=8).build_now(),
+                      x=x, epochs=2, batch_size=16, snapshot_z=z, settings={"v": 1}, verbose=0)
+        first, frames = gan_lib.fit_or_load_gan(**kwargs)
+        assert not first.loaded and frames.shape == (3, 6, 28, 28, 1)
+        second, frames2 = gan_lib.fit_or_load_gan(**kwargs)
+        assert second.loaded and frames2.shape == frames.shape
+        np.testing.assert_allclose(second.model.decode(z), first.model.decode(z), atol=1e-6)
+        gif = gan_lib.animation_gif(frames2, tmp_path / "a.gif", ncols=3)
+        assert gif.read_bytes()[:6] in (b"GIF89a", b"GIF87a")
+    finally:
+        monkeypatch.undo()
+        config.reload()
+
+
+def test_latent_walk_endpoints_and_shapes():
+    a, b = np.zeros(4), np.ones(4)
+    walk = gan_lib.latent_walk(a, b, steps=5)
+    assert walk.shape == (5, 4)
+    np.testing.assert_allclose(walk[0], a)
+    np.testing.assert_allclose(walk[-1], b)
+    np.testing.assert_allclose(walk[2], 0.5)
+    assert gan_lib.latent_walk(np.zeros((3, 4)), np.ones((3, 4)), steps=6).shape == (3, 6, 4)
+    with pytest.raises(ValueError):
+        gan_lib.latent_walk(a, np.ones(3))
+
+
+# ----------------------------------------------------------------- generation metrics (course_lib.metrics)
+def test_recognisable_share_and_class_shares():
+    p = np.array([[0.95, 0.05], [0.5, 0.5], [0.1, 0.9], [0.89, 0.11]])
+    assert metrics.recognisable_share(p, 0.9) == pytest.approx(0.5)
+    np.testing.assert_allclose(metrics.class_shares(np.array([0, 0, 1, 3]), 4), [0.5, 0.25, 0.0, 0.25])
+    with pytest.raises(ValueError, match="0..3"):
+        metrics.class_shares(np.array([4]), 4)
+    assert metrics.label_agreement(np.array([1, 2, 3]), np.array([1, 2, 0])) == pytest.approx(2 / 3)
+
+
+def test_frechet_classifier_distance_refuses_small_samples_and_matches_known_value():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(5000, 3))
+    b = rng.normal(size=(5000, 3)) + np.array([2.0, 0.0, 0.0])
+    assert metrics.frechet_classifier_distance(a, b) == pytest.approx(4.0, rel=0.05)
+    with pytest.raises(ValueError, match=">= 500"):
+        metrics.frechet_classifier_distance(a[:100], b)
+
+
+def test_generation_scores_detect_mode_collapse():
+    rng = np.random.default_rng(0)
+    ref = rng.normal(size=(1000, 4))
+    balanced = np.eye(10)[np.arange(1000) % 10]
+    collapsed = np.eye(10)[np.zeros(1000, int)]
+    good = metrics.generation_scores(balanced, ref + 0.01, ref)
+    bad = metrics.generation_scores(collapsed, ref + 0.01, ref)
+    assert good["entropy"] == pytest.approx(math.log(10))
+    assert good["min_class_share"] == pytest.approx(0.1) and bad["max_class_share"] == 1.0
+    assert bad["entropy"] == 0.0 and good["recognisable"] == 1.0
+
+
+def test_walk_roughness():
+    smooth = np.linspace(0, 1, 11)[None, :, None] * np.ones((2, 1, 3))
+    assert metrics.walk_roughness(smooth) == pytest.approx(1.0)
+    jump = np.zeros((1, 11, 1))
+    jump[0, 6:] = 1.0  # stays put, then one jump: max step 1, mean step 0.1
+    assert metrics.walk_roughness(jump) == pytest.approx(10.0)
+
+
+def test_ema_generator_is_used_for_sampling_and_tracks_the_trained_weights():
+    keras.utils.set_random_seed(0)
+    x, _ = _stripes(32)
+    model = GAN(latent_dim=8, width=8, ema_decay=0.9, seed=0).build_now()
+    z = np.random.default_rng(0).standard_normal((4, 8)).astype("float32")
+    np.testing.assert_allclose(model.decode(z), keras.ops.convert_to_numpy(model.generate(z, averaged=False)),
+                               atol=1e-6)  # starts as a copy
+    gan_lib.train_gan(model, x, epochs=2, batch_size=16, learning_rate=1e-3, verbose=0)
+    ema = model.decode(z)
+    raw = keras.ops.convert_to_numpy(model.generate(z, averaged=False))
+    assert ema.shape == raw.shape and not np.allclose(ema, raw)
+    assert float(model.ema_steps) == 4.0
+    with pytest.raises(ValueError, match="ema_decay"):
+        GAN(latent_dim=8, width=8).build_now().generate(z, averaged=True)
