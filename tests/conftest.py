@@ -31,6 +31,15 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def smooth_blobs(n: int = 64, seed: int = 0) -> np.ndarray:
+    """float32 (n, 28, 28, 1) images of one Gaussian blob each: structure a tiny model can learn fast."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:28, 0:28]
+    centres = rng.uniform(6, 22, size=(n, 2))
+    x = np.exp(-((yy[None] - centres[:, 0, None, None]) ** 2 + (xx[None] - centres[:, 1, None, None]) ** 2) / 30.0)
+    return x[..., None].astype(np.float32)
+
+
 @pytest.fixture
 def toy_arrays():
     """20 images with a recognisable pattern and labels cycling 0..9."""

@@ -6,6 +6,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np
 import pytest
+from conftest import smooth_blobs
 
 import keras
 from course_lib.models import autoencoders as ae
@@ -13,12 +14,7 @@ from course_lib.models import autoencoders as ae
 
 @pytest.fixture(scope="module")
 def images():
-    rng = np.random.default_rng(0)
-    # smooth blobs, so there is structure to learn
-    yy, xx = np.mgrid[0:28, 0:28]
-    centres = rng.uniform(6, 22, size=(64, 2))
-    x = np.exp(-((yy[None] - centres[:, 0, None, None]) ** 2 + (xx[None] - centres[:, 1, None, None]) ** 2) / 30.0)
-    return x[..., None].astype(np.float32)
+    return smooth_blobs()
 
 
 def test_reference_parameter_count_and_shapes(images):

@@ -8,6 +8,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras
 import numpy as np
 import pytest
+from conftest import smooth_blobs
 from keras import ops
 
 from course_lib.models import priors
@@ -124,11 +125,7 @@ def test_regulariser_gradient_pulls_codes_towards_the_prior():
 # ------------------------------------------------------------------ model
 @pytest.fixture(scope="module")
 def images():
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[0:28, 0:28]
-    centres = rng.uniform(6, 22, size=(64, 2))
-    x = np.exp(-((yy[None] - centres[:, 0, None, None]) ** 2 + (xx[None] - centres[:, 1, None, None]) ** 2) / 30.0)
-    return x[..., None].astype(np.float32)
+    return smooth_blobs()
 
 
 def test_model_shapes_and_parameter_count(images):

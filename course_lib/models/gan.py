@@ -37,6 +37,7 @@ import numpy as np
 from keras import layers, ops
 
 from course_lib import checkpoints
+from course_lib.data.transforms import check_float_images
 
 
 def build_generator(latent_dim: int = 64, num_classes: int = 0, width: int = 32) -> keras.Model:
@@ -91,15 +92,7 @@ def build_discriminator(num_classes: int = 0, width: int = 32, hidden: int = 128
     return keras.Model([image, label], logit, name="discriminator")
 
 
-def _check_images(x) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    if x.ndim == 3:
-        x = x[..., None]
-    if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
-        raise ValueError(f"expected float images (N, 28, 28, 1) in [0, 1], got shape {x.shape}")
-    if x.size and (x.min() < 0.0 or x.max() > 1.0):
-        raise ValueError(f"images must lie in [0, 1] (got {x.min():.3g}..{x.max():.3g}); use data.to_float")
-    return x
+_check_images = check_float_images  # shared with the other model families (course_lib.data.transforms)
 
 
 class GAN(keras.Model):

@@ -26,6 +26,8 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras
 import numpy as np
+
+from course_lib.data.transforms import check_float_images
 from keras import layers, ops
 
 LOG_2PI = math.log(2.0 * math.pi)
@@ -69,15 +71,7 @@ def build_decoder(latent_dim: int, num_classes: int = 0, width: int = 16, hidden
     return keras.Model(inputs if num_classes else z, logits, name="decoder")
 
 
-def _check_images(x) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    if x.ndim == 3:
-        x = x[..., None]
-    if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
-        raise ValueError(f"expected float images (N, 28, 28, 1) in [0, 1], got shape {x.shape}")
-    if x.size and (x.min() < 0.0 or x.max() > 1.0):
-        raise ValueError(f"images must lie in [0, 1] (got {x.min():.3g}..{x.max():.3g}); use data.to_float")
-    return x
+_check_images = check_float_images  # shared with the other model families (course_lib.data.transforms)
 
 
 class VAE(keras.Model):
