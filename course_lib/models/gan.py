@@ -38,6 +38,7 @@ from keras import layers, ops
 
 from course_lib import checkpoints
 from course_lib.data.transforms import check_float_images
+from course_lib.models.batches import images_and_labels, latent_codes_and_labels
 
 
 def build_generator(latent_dim: int = 64, num_classes: int = 0, width: int = 32) -> keras.Model:
@@ -216,14 +217,7 @@ class GAN(keras.Model):
         return ops.mean(ops.softplus(-fake_logits))
 
     def _unpack(self, data):
-        if isinstance(data, (tuple, list)):
-            x = data[0]
-            labels = data[1] if len(data) > 1 else None
-        else:
-            x, labels = data, None
-        if self.conditional and labels is None:
-            raise ValueError("a conditional GAN is trained with fit(images, labels)")
-        return x, (labels if self.conditional else None)
+        return images_and_labels(data, self.conditional, "GAN")
 
     def train_step(self, data):
         import tensorflow as tf  # gradients need the backend; see the module docstring
@@ -263,17 +257,7 @@ class GAN(keras.Model):
     # ------------------------------------------------------------------ convenience for notebooks
     def decode(self, z, labels=None, batch_size: int = 1000) -> np.ndarray:
         """Images (N, 28, 28, 1) for latent codes z (N, latent_dim), as NumPy (same name as VAE.decode)."""
-        z = np.asarray(z, dtype=np.float32)
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"expected latent codes (N, {self.latent_dim}), got shape {z.shape}")
-        if self.conditional:
-            if labels is None:
-                raise ValueError("a conditional GAN needs labels (N,) to generate")
-            labels = np.asarray(labels)
-            if len(labels) != len(z):
-                raise ValueError(f"{len(z)} codes but {len(labels)} labels")
-            if labels.ndim == 1 and (labels.min(initial=0) < 0 or labels.max(initial=0) >= self.num_classes):
-                raise ValueError(f"labels must lie in 0..{self.num_classes - 1}")
+        z, labels = latent_codes_and_labels(z, labels, self.latent_dim, self.num_classes if self.conditional else 0, "GAN")
         out = []
         for i in range(0, len(z), batch_size):
             lab = None if labels is None else labels[i:i + batch_size]

@@ -28,6 +28,7 @@ import keras
 import numpy as np
 
 from course_lib.data.transforms import check_float_images
+from course_lib.models.batches import images_and_labels, latent_codes_and_labels
 from keras import layers, ops
 
 LOG_2PI = math.log(2.0 * math.pi)
@@ -150,14 +151,7 @@ class VAE(keras.Model):
 
     # ------------------------------------------------------------------ losses and training
     def _unpack(self, data):
-        if isinstance(data, (tuple, list)):
-            x = data[0]
-            labels = data[1] if len(data) > 1 else None
-        else:
-            x, labels = data, None
-        if self.conditional and labels is None:
-            raise ValueError("a conditional VAE is trained with fit(images, labels)")
-        return x, (labels if self.conditional else None)
+        return images_and_labels(data, self.conditional, "VAE")
 
     def binarize(self, x):
         """Pixel = 1 with probability equal to its grey level (fresh noise each call)."""
@@ -208,15 +202,7 @@ class VAE(keras.Model):
 
     def decode(self, z, labels=None, batch_size: int = 1000) -> np.ndarray:
         """Pixel probabilities (N, 28, 28, 1) for latent codes z (N, latent_dim), as NumPy."""
-        z = np.asarray(z, dtype=np.float32)
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"expected latent codes (N, {self.latent_dim}), got shape {z.shape}")
-        if self.conditional:
-            if labels is None:
-                raise ValueError("a conditional VAE needs labels (N,) or one-hot/soft labels (N, 10) to decode")
-            labels = np.asarray(labels)
-            if len(labels) != len(z):
-                raise ValueError(f"{len(z)} codes but {len(labels)} labels")
+        z, labels = latent_codes_and_labels(z, labels, self.latent_dim, self.num_classes if self.conditional else 0, "VAE")
         out = []
         for i in range(0, len(z), batch_size):
             lab = None if labels is None else labels[i:i + batch_size]
