@@ -2,7 +2,7 @@
 
 Checked on a generated toy notebook (every rule, in seconds) and on every numbered notebook of the course
 (each has 2-4 exercises; its student version has a stub for every code solution, no solution text, and runs
-up to the exercises in the smoke profile, where each stub raises NotImplementedError).
+its setup from student/ in the smoke profile, where each stub raises NotImplementedError).
 """
 
 from __future__ import annotations
@@ -155,11 +155,22 @@ def test_generated_student_notebook_is_valid(path, generated):
                                  nbformat.read(student.DEFAULT_OUT / path.name, as_version=4))
 
 
+def setup_cells(cells: list) -> list:
+    """The cells up to and including the setup cell (the first code cell that imports course_lib)."""
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "code" and "from course_lib" in cell.source:
+            return cells[: i + 1]
+    raise AssertionError("no setup cell importing course_lib")
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_student_notebook_runs_up_to_the_exercises(path, generated, tmp_path, monkeypatch):
-    """The student version, executed in the smoke profile from student/, runs without error up to the
-    first exercise; then each stub raises NotImplementedError (cells after the first exercise that are
-    neither tasks nor stubs would need the student's answers, so they are left out)."""
+def test_student_notebook_starts_and_its_stubs_raise(path, generated, tmp_path, monkeypatch):
+    """The student version, executed from student/ in the smoke profile: its setup cell finds course_lib and
+    the data from there, and every stub raises NotImplementedError with its hint.
+
+    Everything between the setup cell and the exercises is cell-for-cell the teacher notebook (checked by
+    test_generated_student_notebook_is_valid), and nbval executes that, so it is not run a second time here:
+    the suite has to stay fast. Stubs raise on their first statement, so they need nothing from those cells."""
     from nbclient import NotebookClient
 
     written, errors = generated
@@ -167,13 +178,15 @@ def test_student_notebook_runs_up_to_the_exercises(path, generated, tmp_path, mo
         pytest.fail(errors[path.name])
     pupil = nbformat.read(student.DEFAULT_OUT / path.name, as_version=4)
     first = next(i for i, c in enumerate(pupil.cells) if student.EXERCISE_TAG in student.tags(c))
-    pupil.cells = pupil.cells[:first] + [
-        c for c in pupil.cells[first:] if c.cell_type == "markdown" or student.STUB_TAG in student.tags(c)]
+    stubs = [c for c in pupil.cells[first:] if student.STUB_TAG in student.tags(c)]
+    assert stubs, f"{path.name}: no stubs after the first exercise"
+    pupil.cells = setup_cells(pupil.cells[:first]) + stubs
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
     monkeypatch.setenv("COURSE_REPORTS_DIR", str(tmp_path / "reports"))  # keep reports/smoke as nbval leaves it
     NotebookClient(pupil, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(student.DEFAULT_OUT)}}).execute()
-    for cell in pupil.cells:
-        if student.STUB_TAG in student.tags(cell):
-            assert cell.outputs and cell.outputs[-1].get("ename") == "NotImplementedError", cell.source
+    for cell in stubs:
+        error = cell.outputs[-1] if cell.outputs else {}
+        assert error.get("ename") == "NotImplementedError", cell.source
+        assert "replace this line with your solution" in error.get("evalue", ""), error
     assert os.path.samefile(student.DEFAULT_OUT.parent, config.REPO_ROOT)  # student/ is a sibling of notebooks/
