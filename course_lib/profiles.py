@@ -163,6 +163,31 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
                  "map_epochs": 20, "map_batch_size": 256, "guide_weight": 1.0, "min_param_knn": 0.80,
                  "min_trustworthiness": 0.9, "max_minutes": 60.0},
     },
+    "05_shared_latent_translation": {
+        # rows: label budgets of the grid ("none", a count, or a percentage of the 60,000 Kannada training images);
+        # n_kannada/n_mnist: training images per domain; epochs: passes over n_kannada per translator;
+        # weights: loss weights of the translator (course_lib.models.translation.DEFAULT_WEIGHTS);
+        # cnn_steps: gradient steps of each same-labels CNN baseline (fixed, whatever the label count);
+        # ablation: 1 % translators retrained with one loss switched off; min_*: checks per row.
+        "smoke": {"rows": ["10", "1%"], "n_kannada": 1_024, "n_mnist": 1_024, "n_test": 500, "n_dig": 500,
+                  "epochs": 1, "batch_size": 64, "learning_rate": 2e-3, "style_dim": 16, "width": 16,
+                  "confidence": 0.95, "weights": {"semantic": 1.0, "cycle_class": 0.0}, "semantic_batch": 16,
+                  "cnn_steps": 20, "cnn_batch": 32, "tsne_points": 300, "ablation": [],
+                  "min_kannada": {"1%": 0.0}, "min_dig": {}, "min_cnn_kannada": 0.15, "min_head_kannada": 0.15},
+        "lecture": {"rows": ["10", "1%"], "n_kannada": 60_000, "n_mnist": 60_000, "n_test": 10_000, "n_dig": 10_240,
+                    "epochs": 1, "batch_size": 128, "learning_rate": 2e-3, "style_dim": 16, "width": 32,
+                    "confidence": 0.95, "weights": {"semantic": 1.0, "cycle_class": 0.0}, "semantic_batch": 32,
+                    "cnn_steps": 600, "cnn_batch": 64, "tsne_points": 2_000, "ablation": [],
+                    "min_kannada": {"1%": 0.93}, "min_dig": {}, "min_cnn_kannada": 0.85, "min_head_kannada": 0.90},
+        "full": {"rows": ["none", "10", "1%", "5%", "10%", "100%"], "n_kannada": 60_000, "n_mnist": 60_000,
+                 "n_test": 10_000, "n_dig": 10_240,
+                 "epochs": 8, "batch_size": 128, "learning_rate": 2e-3, "style_dim": 16, "width": 32,
+                 "confidence": 0.95, "weights": {"semantic": 1.0, "cycle_class": 0.0}, "semantic_batch": 64,
+                 "cnn_steps": 4_000, "cnn_batch": 64, "tsne_points": 5_000,
+                 "ablation": [{"fixmatch": 0.0}, {"semantic": 0.0}, {"alignment": 0.0}, {"cycle": 0.5}],
+                 "min_kannada": {"10": 0.85, "1%": 0.96, "100%": 0.98}, "min_dig": {"1%": 0.80, "100%": 0.82},
+                 "min_cnn_kannada": 0.85, "min_head_kannada": 0.95},
+    },
     "06_semi_supervised_knn": {
         # n_pool: training images in the unlabelled pool (graph, UMAP, label draws); n_test: test images scored;
         # ae_*: linear / conv autoencoders (trained on ae_train images); n_draws: random label draws per row;

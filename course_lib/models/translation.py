@@ -1,0 +1,592 @@
+"""Shared-latent translation between Kannada-MNIST and MNIST, used as domain adaptation (notebook 05).
+
+The shared-latent assumption (UNIT, Liu et al. 2017): a Kannada digit and an MNIST digit of the same
+class can be mapped to the *same* code ``z`` in a shared latent space, from which each domain's decoder
+draws its own version. Translation Kannada -> MNIST is then ``D_M(E_K(x))``, and a classifier trained only
+on MNIST (the course's shared judge) can read the translation. Nothing in the pixels says that the Kannada
+glyph for "3" should become an Arabic "3", so *labels* must tie the classes across domains; how many are
+needed is the question of the notebook.
+
+Architecture (per-domain layers touch pixels, shared layers hold meaning)::
+
+    x_K -> stem_K --\                                  /-> head_K -> x_K'   (Kannada decoder)
+                     >- shared encoder -> z = (p, s) -< shared decoder
+    x_M -> stem_M --/                                  \-> head_M -> x_M'   (MNIST decoder)
+
+The shared code ``z`` has two parts: ``p = softmax(class logits)`` (10 numbers; the *shared class head*
+decides which digit it is) and ``s = tanh(...)`` (``style_dim`` numbers: slant, thickness, size). Splitting
+the code this way makes translation class-preserving by construction: the MNIST decoder learns from MNIST
+reconstructions to draw "the digit named by p in style s", so a Kannada image whose class head says
+"3" is drawn as an Arabic 3. Losses (weights in :data:`DEFAULT_WEIGHTS`), all per batch:
+
+=================  ==========================================================================================
+``reconstruction`` pixel BCE of D_K(E_K(x_K)) and D_M(E_M(x_M)): each auto-encoder keeps the image information.
+``supervised``     cross-entropy of the shared class head on every MNIST label (fair: the judge used them too)
+                   and on the labelled Kannada images (augmented), when there are any.
+``fixmatch``       self-training on unlabelled Kannada (Sohn et al. 2020): the prediction on a weakly augmented
+                   view, where confident (>= ``confidence``), is the target for a strongly augmented view.
+``balance``        KL(mean class prediction on Kannada || uniform): keeps self-training from collapsing onto
+                   a few classes (essential with no or 10 labels).
+``alignment``      MMD between the Kannada and MNIST style codes: both decoders must see the same kind of s, so
+                   an MNIST decoder fed a Kannada style still draws a clean digit.
+``cycle_class``    K -> M -> class: the MNIST encoder reads a translated Kannada image as the class the Kannada
+                   side saw (confident predictions only). Without it the MNIST decoder may draw the digit its
+                   *style* input suggests rather than the class it is told (measured: ~86 % agreement).
+``cycle``          the full pixel cycle K -> M -> K and M -> K -> M (UNIT's cycle loss) plus class agreement;
+                   twice the cost of a step, so off by default (the notebook's ablation measures it).
+``semantic``       optional (CyCADA, Hoffman et al. 2018): the frozen MNIST judge applied to the translation
+                   agrees with the (pseudo-)label. Costs a backward pass through the judge, so it is off in
+                   the lecture profile.
+=================  ==========================================================================================
+
+Everything is a ``keras.Model`` subclass with its own ``train_step``, trained by ``fit()`` on a dict of uint8
+arrays of equal length (see :func:`training_arrays`), so the checkpoint cache and progress bars come for free::
+
+    model = SharedLatentTranslator(style_dim=16)
+    model.build_now()
+    arrays = training_arrays(x_kannada, y_kannada, labelled_index, x_mnist, y_mnist, seed=0)
+    train_translator(model, arrays, epochs=3, batch_size=128)
+    x_translated = model.translate(x_kannada_test, "kannada", "mnist")     # (N, 28, 28, 1) in [0, 1]
+
+The module also holds the honest baseline: :func:`build_kannada_cnn`, a small augmented CNN trained only on
+the same labelled Kannada images (:func:`train_kannada_cnn`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from course_lib.data.transforms import check_float_images
+
+#: Part of every checkpoint's cache key: bump it when the architecture or the losses change.
+VERSION = "slt-v1"
+DOMAINS: tuple[str, ...] = ("kannada", "mnist")
+NUM_CLASSES = 10
+
+#: Loss weights of the full recipe; pass ``weights={...}`` to change some (e.g. an ablation sets one to 0).
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "reconstruction": 1.0, "supervised": 1.0, "fixmatch": 1.0, "balance": 0.5,
+    "alignment": 1.0, "cycle": 0.0, "cycle_class": 1.0, "semantic": 0.0,
+}
+
+#: The keys :func:`training_arrays` produces and ``train_step`` expects.
+ARRAY_KEYS: tuple[str, ...] = ("kannada", "labelled", "labelled_y", "labelled_w", "mnist", "mnist_y")
+
+
+# ---------------------------------------------------------------------------------------------- label budget
+def labelled_count(spec: str | int | float, n_train: int) -> int:
+    """How many Kannada labels a row of the grid uses: ``"none"``/0, a count (10, 600) or a fraction.
+
+    Accepts ``"none"``, ``0``, an integer count, a float fraction in (0, 1] (``0.01`` -> 1 % of ``n_train``),
+    or strings like ``"10"``, ``"1%"``, ``"100%"``. A labelled row needs at least one label per class.
+    """
+    if isinstance(spec, str):
+        text = spec.strip().lower().replace(" labels", "").replace(" label", "")
+        if text in ("none", "0", "unsupervised"):
+            return 0
+        try:
+            if text.endswith("%"):
+                spec = float(text[:-1]) / 100.0
+            else:
+                spec = int(text)
+        except ValueError:
+            raise ValueError(f"label budget {spec!r} not understood: use 'none', a count like 10 or a percentage like '1%'") from None
+    if isinstance(spec, bool):
+        raise ValueError("label budget must be a count or a fraction, not a bool")
+    if isinstance(spec, float):
+        if not 0 < spec <= 1:
+            raise ValueError(f"a label fraction must lie in (0, 1], got {spec}")
+        n = int(round(spec * n_train))
+    else:
+        n = int(spec)
+    if n < 0:
+        raise ValueError(f"label budget must be >= 0, got {n}")
+    if n > n_train:
+        raise ValueError(f"asked for {n} labels but there are only {n_train} training images")
+    if 0 < n < NUM_CLASSES:
+        raise ValueError(f"{n} labels cannot cover the {NUM_CLASSES} classes: use 0 (unsupervised) or >= {NUM_CLASSES}")
+    return n
+
+
+def row_key(spec: str | int | float) -> str:
+    """A name for a row of the grid usable in metric and checkpoint names: "1%" -> "1pct", "10" -> "10labels"."""
+    text = str(spec).strip().lower()
+    if text in ("none", "0", "unsupervised"):
+        return "none"
+    if text.endswith("%"):
+        return text[:-1].replace(".", "p") + "pct"
+    return f"{int(float(text))}labels"
+
+
+def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """Raw accuracy, Hungarian-matched accuracy and Fowlkes-Mallows score of predicted digits.
+
+    The last two ignore the *names* of the predicted classes (any renaming gives the same value): they say
+    whether the right images are grouped together, which is all an unsupervised translator can achieve.
+    """
+    from course_lib import metrics
+
+    y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
+    if len(y_true) != len(y_pred) or len(y_true) == 0:
+        raise ValueError(f"need equally many true and predicted labels, got {len(y_true)} and {len(y_pred)}")
+    return {"acc": float(np.mean(y_true == y_pred)),
+            "hungarian": float(metrics.clustering_accuracy(y_true, y_pred)),
+            "fms": float(metrics.fowlkes_mallows(y_true, y_pred))}
+
+
+def training_arrays(x_kannada: np.ndarray, y_kannada: np.ndarray, labelled_index: np.ndarray,
+                    x_mnist: np.ndarray, y_mnist: np.ndarray, seed: int = 0,
+                    length: int | None = None) -> dict[str, np.ndarray]:
+    """The dict of equal-length uint8/int arrays that ``fit()`` hands to ``train_step``, batch by batch.
+
+    ``fit`` slices every array with the same indices, so unequal datasets are made equal here: each row
+    pairs an unlabelled Kannada image with a random MNIST image (and its label) and a random *labelled*
+    Kannada image (resampled with replacement: with 10 labels every batch sees the same 10 images under
+    different augmentations). With no labels (empty ``labelled_index``) the labelled slots hold an image
+    with weight ``labelled_w = 0``, so the supervised Kannada term is zero and shapes never change.
+    ``y_kannada`` is only read at ``labelled_index``: the other labels never reach the model.
+    """
+    x_kannada, x_mnist = np.asarray(x_kannada), np.asarray(x_mnist)
+    for name, x in (("x_kannada", x_kannada), ("x_mnist", x_mnist)):
+        if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28):
+            raise ValueError(f"{name} must be uint8 images (N, 28, 28) as data.load returns them, got {x.dtype} {x.shape}")
+    if len(y_mnist) != len(x_mnist) or len(y_kannada) != len(x_kannada):
+        raise ValueError("images and labels must have the same length in each domain")
+    labelled_index = np.asarray(labelled_index, dtype=np.int64).reshape(-1)
+    if labelled_index.size and (labelled_index.min() < 0 or labelled_index.max() >= len(x_kannada)):
+        raise ValueError("labelled_index points outside x_kannada")
+    rng = np.random.default_rng(seed)
+    n = int(length or len(x_kannada))
+    k = rng.permutation(len(x_kannada))
+    k = np.resize(k, n)
+    m = rng.choice(len(x_mnist), size=n, replace=n > len(x_mnist))
+    if labelled_index.size:
+        lab = rng.choice(labelled_index, size=n, replace=True)
+        lab_y = np.asarray(y_kannada)[lab].astype("int32")
+        lab_w = np.ones(n, "float32")
+    else:
+        lab = k
+        lab_y = np.zeros(n, "int32")
+        lab_w = np.zeros(n, "float32")
+    return {"kannada": x_kannada[k], "labelled": x_kannada[lab], "labelled_y": lab_y, "labelled_w": lab_w,
+            "mnist": x_mnist[m], "mnist_y": np.asarray(y_mnist)[m].astype("int32")}
+
+
+# ---------------------------------------------------------------------------------------------- augmentation
+class Augment(layers.Layer):
+    """Random affine warp (rotation, scale, shift) plus optional cutout, per image, in the training graph.
+
+    Digits stay digits under small warps, so a prediction should not change: that is the invariance the
+    supervised and self-training terms teach. ``strength`` scales all ranges (weak view 0.5, strong 1.5).
+    The warp is one ``ops.image.affine_transform`` call (a third of the cost of chaining Keras'
+    RandomRotation, RandomTranslation and RandomZoom, which matters on a CPU).
+    """
+
+    def __init__(self, strength: float = 1.0, cutout: int = 0, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.strength = float(strength)
+        self.cutout = int(cutout)
+        self.max_angle = 0.25 * self.strength          # radians (about 14 degrees at strength 1)
+        self.max_scale = 0.1 * self.strength
+        self.max_shift = 2.0 * self.strength           # pixels
+        self.noise = keras.random.SeedGenerator(seed)
+
+    def call(self, x, training: bool = True):
+        if not training or self.strength <= 0:
+            return x
+        n = ops.shape(x)[0]
+        u = keras.random.uniform((n, 4), -1.0, 1.0, seed=self.noise)
+        angle, scale = u[:, 0] * self.max_angle, 1.0 + u[:, 1] * self.max_scale
+        tx, ty = u[:, 2] * self.max_shift, u[:, 3] * self.max_shift
+        cos, sin = ops.cos(angle) / scale, ops.sin(angle) / scale
+        c = 13.5  # the image centre: rotate and scale about it
+        a2 = c - cos * c + sin * c + tx
+        b2 = c - sin * c - cos * c + ty
+        zeros = ops.zeros_like(cos)
+        transform = ops.stack([cos, -sin, a2, sin, cos, b2, zeros, zeros], axis=1)
+        x = ops.image.affine_transform(x, transform, interpolation="bilinear", fill_mode="constant")
+        if self.cutout:
+            centre = keras.random.randint((n, 2), 0, 28, seed=self.noise)
+            grid = ops.arange(28)
+            half = self.cutout // 2
+            rows = ops.abs(grid[None, :] - centre[:, :1]) <= half          # (N, 28)
+            cols = ops.abs(grid[None, :] - centre[:, 1:]) <= half
+            hole = ops.logical_and(rows[:, :, None], cols[:, None, :])     # (N, 28, 28)
+            x = x * (1.0 - ops.cast(hole, x.dtype))[..., None]
+        return ops.clip(x, 0.0, 1.0)
+
+
+# ---------------------------------------------------------------------------------------------- networks
+def build_stem(name: str, width: int = 32) -> keras.Sequential:
+    """Per-domain encoder layers: pixels -> (7, 7, 2*width) feature maps (two stride-2 convolutions).
+
+    Only the first layers see pixels, so only they must learn each script's strokes; everything after
+    them is shared.
+    """
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(width, 3, strides=2, padding="same", activation="relu"),
+        layers.Conv2D(2 * width, 3, strides=2, padding="same", activation="relu"),
+        layers.Conv2D(2 * width, 3, padding="same", activation="relu"),
+    ], name=f"stem_{name}")
+
+
+def build_shared_encoder(width: int = 32, hidden: int = 256, style_dim: int = 16) -> keras.Model:
+    """Shared layers: (7, 7, 2*width) -> (class logits (N, 10), style (N, style_dim) in [-1, 1]).
+
+    The style is squashed by tanh so the alignment term (an MMD with fixed kernel widths) cannot be
+    satisfied by simply blowing the codes up.
+    """
+    h_in = keras.Input((7, 7, 2 * width))
+    h = layers.Flatten()(h_in)
+    h = layers.Dense(hidden, activation="relu")(h)
+    logits = layers.Dense(NUM_CLASSES, name="class_logits")(h)
+    style = layers.Dense(style_dim, activation="tanh", name="style")(h)
+    return keras.Model(h_in, [logits, style], name="shared_encoder")
+
+
+def build_shared_decoder(width: int = 32, hidden: int = 256, style_dim: int = 16) -> keras.Model:
+    """Shared layers: z = concat(class probabilities, style) -> (7, 7, 2*width) feature maps."""
+    z = keras.Input((NUM_CLASSES + style_dim,))
+    h = layers.Dense(hidden, activation="relu")(z)
+    h = layers.Dense(7 * 7 * 2 * width, activation="relu")(h)
+    h = layers.Reshape((7, 7, 2 * width))(h)
+    return keras.Model(z, h, name="shared_decoder")
+
+
+def build_head(name: str, width: int = 32) -> keras.Sequential:
+    """Per-domain decoder layers: (7, 7, 2*width) -> pixel logits (28, 28, 1) in that domain's script.
+
+    Two transposed convolutions, as in notebook 03's VAE decoder: a decoder at full width on 28 x 28
+    would cost five times more and is the bottleneck on a CPU.
+    """
+    return keras.Sequential([
+        keras.Input((7, 7, 2 * width)),
+        layers.Conv2DTranspose(width, 3, strides=2, padding="same", activation="relu"),
+        layers.Conv2DTranspose(1, 3, strides=2, padding="same"),
+    ], name=f"head_{name}")
+
+
+def _bce(logits, x):
+    """Mean pixel binary cross-entropy from logits (numerically stable form)."""
+    return ops.mean(ops.maximum(logits, 0.0) - logits * x + ops.log1p(ops.exp(-ops.abs(logits))))
+
+
+def _ce(logits, labels, weights=None):
+    """Sparse softmax cross-entropy, averaged with optional per-example weights (0 = ignore)."""
+    losses = keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+    if weights is None:
+        return ops.mean(losses)
+    return ops.sum(losses * weights) / ops.maximum(ops.sum(weights), 1.0)
+
+
+def _soft_ce(logits, target_probs):
+    return ops.mean(-ops.sum(target_probs * ops.log_softmax(logits, axis=-1), axis=-1))
+
+
+def mmd(a, b, scales: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)):
+    """Squared maximum mean discrepancy between two batches of codes, with a sum of RBF kernels.
+
+    Zero exactly when the two batches could come from the same distribution (as the batches grow):
+    the alignment term that makes Kannada and MNIST style codes indistinguishable to the decoders.
+    """
+    def kernel(u, v):
+        d2 = ops.sum(ops.square(u[:, None, :] - v[None, :, :]), axis=-1)
+        return sum(ops.exp(-d2 / (2.0 * s * s)) for s in scales)
+    return ops.mean(kernel(a, a)) + ops.mean(kernel(b, b)) - 2.0 * ops.mean(kernel(a, b))
+
+
+def _as_float(x):
+    """uint8 (N, 28, 28) batch tensor -> float32 (N, 28, 28, 1) in [0, 1]."""
+    x = ops.cast(x, "float32")
+    if len(x.shape) == 3:
+        x = x[..., None]
+    return x / 255.0
+
+
+class SharedLatentTranslator(keras.Model):
+    """Two encoders and two decoders around a shared latent code ``z = (class probabilities, style)``.
+
+    Args:
+        style_dim: size of the style part of z (the class part is always 10).
+        width: channels of the first convolution of each stem (then twice as many).
+        hidden: width of the shared dense layers.
+        weights: loss weights; missing keys take :data:`DEFAULT_WEIGHTS` (an unknown key is an error).
+        confidence: FixMatch threshold on the weak-view prediction.
+        judge: frozen MNIST classifier (a keras model returning logits), needed only when
+            ``weights["semantic"] > 0``. It is kept outside the model's weights (never trained, never saved).
+        seed: seeds augmentation.
+    """
+
+    def __init__(self, style_dim: int = 16, width: int = 32, hidden: int = 256,
+                 weights: Mapping[str, float] | None = None, confidence: float = 0.95,
+                 judge: keras.Model | None = None, semantic_batch: int = 32, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if style_dim < 1 or width < 1 or hidden < 1:
+            raise ValueError("style_dim, width and hidden must be >= 1")
+        if not 0.0 < confidence < 1.0:
+            raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+        unknown = set(weights or {}) - set(DEFAULT_WEIGHTS)
+        if unknown:
+            raise ValueError(f"unknown loss weights {sorted(unknown)}; known: {sorted(DEFAULT_WEIGHTS)}")
+        self.loss_weights_ = {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in (weights or {}).items()}}
+        if self.loss_weights_["semantic"] > 0 and judge is None:
+            raise ValueError("weights['semantic'] > 0 needs the frozen MNIST judge: pass judge=mnist_classifier().model")
+        self.style_dim, self.width, self.hidden = int(style_dim), int(width), int(hidden)
+        self.confidence = float(confidence)
+        self.semantic_batch = int(semantic_batch)
+        self.stems = {d: build_stem(d, width) for d in DOMAINS}
+        self.heads = {d: build_head(d, width) for d in DOMAINS}
+        self.shared_encoder = build_shared_encoder(width, hidden, style_dim)
+        self.shared_decoder = build_shared_decoder(width, hidden, style_dim)
+        self.weak = Augment(0.5, seed=seed)
+        self.strong = Augment(1.5, cutout=10, seed=seed + 10)
+        self.label_aug = Augment(1.0, cutout=6, seed=seed + 20)
+        # a plain function, not an attribute Keras would track: the judge's weights are not ours to train or save
+        self._judge_fn: Callable | None = (lambda x: judge(x, training=False)) if judge is not None else None
+        names = ["loss", *DEFAULT_WEIGHTS, "mask_rate", "kannada_label_acc"]
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    # ------------------------------------------------------------------ building blocks
+    def _check_domain(self, domain: str) -> str:
+        if domain not in DOMAINS:
+            raise ValueError(f"unknown domain {domain!r}; use one of {DOMAINS}")
+        return domain
+
+    def encode(self, x, domain: str, training: bool = False):
+        """Float images (N, 28, 28, 1) -> (class logits (N, 10), style (N, style_dim))."""
+        return self.shared_encoder(self.stems[self._check_domain(domain)](x, training=training), training=training)
+
+    def latent(self, logits, style):
+        """The shared code z = concat(softmax(logits), style); (N, 10 + style_dim)."""
+        return ops.concatenate([ops.softmax(logits, axis=-1), style], axis=-1)
+
+    def decode_logits(self, z, domain: str, training: bool = False):
+        """z (N, 10 + style_dim) -> pixel logits (N, 28, 28, 1) in ``domain``'s script."""
+        return self.heads[self._check_domain(domain)](self.shared_decoder(z, training=training), training=training)
+
+    def build(self, input_shape=None) -> None:
+        """Create every weight (both stems, the shared layers, both heads) with a dummy batch."""
+        x = np.zeros((2, 28, 28, 1), "float32")
+        for d in DOMAINS:
+            self.decode_logits(self.latent(*self.encode(x, d)), d)
+        self.built = True
+
+    def build_now(self) -> "SharedLatentTranslator":
+        """Build and return self (checkpoint loading needs built weights)."""
+        if not self.built:
+            self.build()
+        return self
+
+    def call(self, x, training: bool = False):
+        """Kannada float images -> MNIST-style translations (pixel probabilities)."""
+        logits, style = self.encode(x, "kannada", training=training)
+        return ops.sigmoid(self.decode_logits(self.latent(logits, style), "mnist", training=training))
+
+    # ------------------------------------------------------------------ losses
+    def loss_terms(self, batch: Mapping, training: bool = True) -> dict:
+        """Every loss term of one batch (a dict with :data:`ARRAY_KEYS`), weighted total under ``"loss"``."""
+        w = self.loss_weights_
+        xk, xm = _as_float(batch["kannada"]), _as_float(batch["mnist"])
+        xl = _as_float(batch["labelled"])
+        ym = ops.cast(ops.reshape(batch["mnist_y"], (-1,)), "int32")
+        yl = ops.cast(ops.reshape(batch["labelled_y"], (-1,)), "int32")
+        wl = ops.cast(ops.reshape(batch["labelled_w"], (-1,)), "float32")
+        zero = ops.zeros(())
+        terms = {}
+
+        # reconstruction in each domain; the class part of z is a stop-gradient input, so pixels cannot
+        # bend the class decision, only the style and the decoders
+        lk, sk = self.encode(xk, "kannada", training)
+        lm, sm = self.encode(xm, "mnist", training)
+        zk = self.latent(ops.stop_gradient(lk), sk)
+        zm = self.latent(ops.stop_gradient(lm), sm)
+        terms["reconstruction"] = (_bce(self.decode_logits(zk, "kannada", training), xk)
+                                   + _bce(self.decode_logits(zm, "mnist", training), xm))
+
+        # class head: all MNIST labels, plus the labelled Kannada images (augmented)
+        ll, _ = self.encode(self.label_aug(xl, training=training), "kannada", training)
+        terms["supervised"] = _ce(lm, ym) + _ce(ll, yl, wl)
+        label_acc = ops.sum(ops.cast(ops.argmax(ll, axis=-1) == yl, "float32") * wl) / ops.maximum(ops.sum(wl), 1.0)
+
+        # FixMatch on unlabelled Kannada: confident weak-view predictions teach the strong view
+        lw, _ = self.encode(self.weak(xk, training=training), "kannada", training)
+        pw = ops.stop_gradient(ops.softmax(lw, axis=-1))
+        pseudo = ops.argmax(pw, axis=-1)
+        mask = ops.cast(ops.max(pw, axis=-1) >= self.confidence, "float32")
+        if w["fixmatch"] > 0:
+            ls, _ = self.encode(self.strong(xk, training=training), "kannada", training)
+            terms["fixmatch"] = _ce(ls, pseudo, mask) * ops.mean(mask)  # per-batch mean over all images
+        else:
+            terms["fixmatch"] = zero
+        mean_p = ops.mean(ops.softmax(lk, axis=-1), axis=0)
+        terms["balance"] = ops.sum(mean_p * ops.log(mean_p * NUM_CLASSES + 1e-8))
+
+        terms["alignment"] = mmd(sk, sm) if w["alignment"] > 0 else zero
+
+        # translations, used by the cycle and semantic terms
+        need_cycle, need_class, need_semantic = w["cycle"] > 0, w["cycle_class"] > 0, w["semantic"] > 0
+        pk = ops.stop_gradient(ops.softmax(lk, -1))
+        if need_cycle or need_class or need_semantic:
+            x_km = ops.sigmoid(self.decode_logits(zk, "mnist", training))          # Kannada -> MNIST style
+        if need_cycle or need_class:
+            l_kmk, s_kmk = self.encode(x_km, "mnist", training)
+            # the MNIST side must read the translation as the class the Kannada side saw (confident ones)
+            terms["cycle_class"] = _ce(l_kmk, pseudo, mask) if need_class else zero
+        else:
+            terms["cycle_class"] = zero
+        if need_cycle:
+            x_mk = ops.sigmoid(self.decode_logits(zm, "kannada", training))        # MNIST -> Kannada style
+            l_mkm, s_mkm = self.encode(x_mk, "kannada", training)
+            terms["cycle"] = (_bce(self.decode_logits(self.latent(ops.stop_gradient(l_kmk), s_kmk), "kannada", training), xk)
+                              + _bce(self.decode_logits(self.latent(ops.stop_gradient(l_mkm), s_mkm), "mnist", training), xm)
+                              + _soft_ce(l_kmk, pk) + _ce(l_mkm, ym))
+        else:
+            terms["cycle"] = zero
+        if need_semantic:
+            # CyCADA's semantic consistency: the frozen judge reads the translation as the confident
+            # pseudo-label (computed on a sub-batch: a backward pass through the judge is expensive)
+            k = self.semantic_batch
+            terms["semantic"] = _ce(self._judge_fn(x_km[:k]), pseudo[:k], mask[:k])
+        else:
+            terms["semantic"] = zero
+
+        terms["loss"] = sum(w[k] * terms[k] for k in DEFAULT_WEIGHTS)
+        terms["mask_rate"] = ops.mean(mask)
+        terms["kannada_label_acc"] = label_acc
+        return terms
+
+    def train_step(self, data):
+        import tensorflow as tf  # the course's backend; the maths above is backend-neutral keras.ops
+
+        batch = data[0] if isinstance(data, (tuple, list)) else data
+        missing = set(ARRAY_KEYS) - set(batch)
+        if missing:
+            raise ValueError(f"fit() needs a dict with keys {ARRAY_KEYS} (see training_arrays); missing {sorted(missing)}")
+        with tf.GradientTape() as tape:
+            terms = self.loss_terms(batch, training=True)
+        grads = tape.gradient(terms["loss"], self.trainable_weights)
+        self.optimizer.apply(grads, self.trainable_weights)
+        for name, tracker in self.trackers.items():
+            tracker.update_state(terms[name])
+        return {name: t.result() for name, t in self.trackers.items()}
+
+    # ------------------------------------------------------------------ convenience for notebooks (NumPy in/out)
+    def _batched(self, fn, x, batch_size: int):
+        x = check_float_images(x if np.asarray(x).dtype != np.uint8 else np.asarray(x, np.float32) / 255.0)
+        outs = [fn(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+        if not outs:
+            raise ValueError("got an empty batch of images")
+        if isinstance(outs[0], tuple):
+            return tuple(np.concatenate([ops.convert_to_numpy(o[j]) for o in outs]) for j in range(len(outs[0])))
+        return np.concatenate([ops.convert_to_numpy(o) for o in outs])
+
+    def class_probabilities(self, x, domain: str, batch_size: int = 1000) -> np.ndarray:
+        """The shared class head's probabilities (N, 10) for images of ``domain``."""
+        return self._batched(lambda b: ops.softmax(self.encode(b, domain)[0], -1), x, batch_size)
+
+    def latent_codes(self, x, domain: str, batch_size: int = 1000) -> np.ndarray:
+        """Shared codes z (N, 10 + style_dim) of images of ``domain``."""
+        return self._batched(lambda b: self.latent(*self.encode(b, domain)), x, batch_size)
+
+    def reconstruct(self, x, domain: str, batch_size: int = 1000) -> np.ndarray:
+        """D_d(E_d(x)): pixel probabilities (N, 28, 28, 1)."""
+        return self.translate(x, domain, domain, batch_size)
+
+    def translate(self, x, source: str, target: str, batch_size: int = 1000) -> np.ndarray:
+        """D_target(E_source(x)): images of ``source`` redrawn in ``target``'s script, (N, 28, 28, 1) in [0, 1]."""
+        self._check_domain(target)
+        return self._batched(lambda b: ops.sigmoid(self.decode_logits(self.latent(*self.encode(b, source)), target)),
+                             x, batch_size)
+
+
+def train_translator(model: SharedLatentTranslator, arrays: Mapping[str, np.ndarray], epochs: int = 3,
+                     batch_size: int = 128, learning_rate: float = 2e-3, points_per_epoch: int = 5,
+                     verbose: int = 2) -> dict[str, list[float]]:
+    """Adam with a cosine-decaying learning rate over all steps; returns the training history.
+
+    Each epoch is fed to ``fit`` in ``points_per_epoch`` chunks (same optimizer, same schedule), so a run
+    of one or two epochs still gives a learning curve: the history has ``epochs * points_per_epoch``
+    points, each the mean of its chunk's batches.
+    """
+    missing = set(ARRAY_KEYS) - set(arrays)
+    if missing:
+        raise ValueError(f"arrays must come from training_arrays(); missing {sorted(missing)}")
+    n = len(arrays["kannada"])
+    if any(len(a) != n for a in arrays.values()):
+        raise ValueError("every array in `arrays` must have the same length")
+    if epochs < 1 or points_per_epoch < 1:
+        raise ValueError("epochs and points_per_epoch must be >= 1")
+    points = max(1, min(points_per_epoch, n // batch_size))
+    steps = epochs * points * int(np.ceil(n / points / batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1), alpha=0.05)
+    model.compile(optimizer=keras.optimizers.Adam(schedule))
+    rng = np.random.default_rng(0)
+    history: dict[str, list[float]] = {}
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for chunk in np.array_split(order, points):
+            result = model.fit({k: np.asarray(v)[chunk] for k, v in arrays.items()}, epochs=1,
+                               batch_size=batch_size, verbose=verbose, shuffle=False)
+            for key, values in result.history.items():
+                history.setdefault(key, []).extend(float(v) for v in values)
+    return history
+
+
+# ---------------------------------------------------------------------------------------------- baseline CNN
+def build_kannada_cnn(width: int = 32, seed: int = 0) -> keras.Model:
+    """The honest baseline: a small 4-conv CNN with rotation/shift/zoom augmentation; returns logits.
+
+    Trained only on the labelled Kannada images a translation row uses, it answers "what would those
+    labels give without any translation, unlabelled images or MNIST?"
+    """
+    inputs = keras.Input((28, 28, 1))
+    h = layers.RandomRotation(0.04, fill_mode="constant", seed=seed)(inputs)
+    h = layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed + 1)(h)
+    h = layers.RandomZoom(0.1, fill_mode="constant", seed=seed + 2)(h)
+    for filters in (width, 2 * width):
+        h = layers.Conv2D(filters, 3, padding="same", activation="relu")(h)
+        h = layers.Conv2D(filters, 3, padding="same", activation="relu")(h)
+        h = layers.MaxPooling2D()(h)
+    h = layers.Flatten()(h)
+    h = layers.Dropout(0.3)(h)
+    h = layers.Dense(128, activation="relu")(h)
+    h = layers.Dropout(0.3)(h)
+    return keras.Model(inputs, layers.Dense(NUM_CLASSES)(h), name="kannada_cnn")
+
+
+def train_kannada_cnn(model: keras.Model, x: np.ndarray, y: np.ndarray, steps: int, batch_size: int = 64,
+                      epochs: int = 4, learning_rate: float = 2e-3, seed: int = 0, verbose: int = 2):
+    """Train for a fixed number of gradient ``steps`` (split into ``epochs`` for the history), whatever len(x).
+
+    With 10 labelled images an "epoch" is meaningless, so the budget is counted in steps; the images are
+    repeated (each time under fresh augmentation) to fill them.
+    """
+    x = check_float_images(np.asarray(x, np.float32) / 255.0 if np.asarray(x).dtype == np.uint8 else x)
+    y = np.asarray(y).reshape(-1)
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"need as many labels as images (got {len(x)} images, {len(y)} labels)")
+    rng = np.random.default_rng(seed)
+    per_epoch = max(1, steps // epochs)
+    idx = np.resize(rng.permutation(len(x)), per_epoch * batch_size)
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=per_epoch * epochs, alpha=0.05)
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return model.fit(x[idx], y[idx], epochs=epochs, batch_size=batch_size, verbose=verbose, shuffle=True)
+
+
+def predict_classes(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """argmax of a logits model on uint8 or [0, 1] float images."""
+    x = check_float_images(np.asarray(x, np.float32) / 255.0 if np.asarray(x).dtype == np.uint8 else x)
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0)).argmax(axis=1)
