@@ -7,6 +7,7 @@ PYTHON  ?= python3
 VENV    ?= .venv
 PROFILE ?= lecture
 ONLY    ?=
+JOBS    ?= 1
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.course-installed
 
@@ -46,7 +47,7 @@ student: $(STAMP)
 	$(PY) -m course_lib.student $(ONLY)
 
 site: $(STAMP)
-	$(PY) -m course_lib.site --profile $(PROFILE) $(ONLY)
+	$(PY) -m course_lib.site --profile $(PROFILE) --jobs $(JOBS) $(ONLY)
 
 badges: $(STAMP)
 	$(PY) -m course_lib.badges notebooks/[0-9][0-9]_*.ipynb

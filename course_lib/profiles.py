@@ -90,26 +90,38 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
                  "max_nll": 90.0, "min_cvae_agreement": 0.97},
     },
     "04_gan": {
-        # n_train/epochs: images and passes per GAN (an "epoch" is one pass over n_train, so the curves and the
-        # animation get one point per epoch); width/latent_dim: the DCGAN's size; n_eval: samples per metric
-        # (>= 5,000 in lecture); vae_*: the notebook-03 VAE retrained here for the comparison; n_walks/walk_steps:
-        # latent walks measured; grid_columns: samples per digit in the conditional grid; min_*/max_*: checks.
-        "smoke": {"n_train": 2_000, "epochs": 2, "cgan_epochs": 2, "batch_size": 64, "learning_rate": 5e-4,
-                  "width": 16, "latent_dim": 64, "label_smoothing": 0.1, "ema_decay": 0.99,
-                  "n_eval": 600, "vae_n_train": 2_000,
+        # n_train: images in the GANs' training stream; an "epoch" is steps_per_epoch batches of it (the curves
+        # and the animation get one point per epoch); epochs/cgan_epochs: epochs of the DCGAN / conditional
+        # GAN; width/generator_width: D's and G's size; d_dropout: dropout in D; class_weight: the AC-GAN's
+        # class loss weight; truncation: the truncation used for the headline DCGAN numbers (None = none),
+        # truncation_levels: the trade-off table; n_eval: samples per metric (>= 5,000 in lecture); vae_*: the
+        # notebook-03 VAE retrained here for the comparison; n_walks/walk_steps: latent walks measured;
+        # grid_columns: samples per digit in the conditional grid; exercise_steps: the short runs of exercise 3;
+        # min_*/max_*: checks.
+        "smoke": {"n_train": 2_000, "steps_per_epoch": 20, "epochs": 2, "cgan_epochs": 2, "batch_size": 64,
+                  "learning_rate": 5e-4, "width": 16, "generator_width": 16, "latent_dim": 64,
+                  "label_smoothing": 0.1, "ema_decay": 0.99, "d_dropout": 0.3, "class_weight": 1.0,
+                  "truncation": 1.0, "truncation_levels": [1.0, 0.5], "n_eval": 600, "vae_n_train": 2_000,
                   "vae_epochs": 2, "vae_latent_dim": 16, "n_walks": 20, "walk_steps": 9, "grid_columns": 6,
+                  "exercise_steps": 10,
                   "min_recognisable": 0.0, "min_class_share": 0.0, "max_class_share": 1.0,
                   "min_cgan_agreement": 0.0, "max_minutes": 3.0},
-        "lecture": {"n_train": 12_000, "epochs": 8, "cgan_epochs": 8, "batch_size": 64, "learning_rate": 5e-4,
-                    "width": 16, "latent_dim": 64, "label_smoothing": 0.1, "ema_decay": 0.99,
-                    "n_eval": 5_000, "vae_n_train": 20_000,
+        "lecture": {"n_train": 60_000, "steps_per_epoch": 300, "epochs": 10, "cgan_epochs": 10, "batch_size": 64,
+                    "learning_rate": 5e-4, "width": 16, "generator_width": 16, "latent_dim": 64,
+                    "label_smoothing": 0.1, "ema_decay": 0.99, "d_dropout": 0.3, "class_weight": 1.0,
+                    "truncation": 1.0, "truncation_levels": [1.5, 1.0, 0.75, 0.5], "n_eval": 5_000,
+                    "vae_n_train": 20_000,
                     "vae_epochs": 4, "vae_latent_dim": 16, "n_walks": 200, "walk_steps": 11, "grid_columns": 10,
+                    "exercise_steps": 200,
                     "min_recognisable": 0.90, "min_class_share": 0.05, "max_class_share": 0.15,
                     "min_cgan_agreement": 0.95, "max_minutes": 8.0},
-        "full": {"n_train": 60_000, "epochs": 20, "cgan_epochs": 20, "batch_size": 64, "learning_rate": 2e-4,
-                 "width": 32, "latent_dim": 64, "label_smoothing": 0.1, "ema_decay": 0.99,
-                 "n_eval": 10_000, "vae_n_train": 60_000,
+        "full": {"n_train": 60_000, "steps_per_epoch": 1_000, "epochs": 30, "cgan_epochs": 30, "batch_size": 64,
+                 "learning_rate": 2e-4, "width": 32, "generator_width": 32, "latent_dim": 64,
+                 "label_smoothing": 0.1, "ema_decay": 0.999, "d_dropout": 0.3, "class_weight": 1.0,
+                 "truncation": 1.0, "truncation_levels": [1.5, 1.0, 0.75, 0.5], "n_eval": 10_000,
+                 "vae_n_train": 60_000,
                  "vae_epochs": 30, "vae_latent_dim": 16, "n_walks": 500, "walk_steps": 11, "grid_columns": 10,
+                 "exercise_steps": 1_000,
                  "min_recognisable": 0.95, "min_class_share": 0.07, "max_class_share": 0.13,
                  "min_cgan_agreement": 0.98, "max_minutes": 60.0},
     },
@@ -211,23 +223,28 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # of them: k-means on that plain code is the clustering baseline); itl_weight/entropy_weight: lambda/beta of the ITL
         # regulariser (swiss roll, Gaussian); gmm_*: mixture prior (dim, centre radius, component std, Parzen width,
         # lambda); min_cluster_gain: GMM-prior clustering accuracy minus the better of k-means on pixels / on plain
-        # AE codes; max_minutes: notebook wall time.
+        # AE codes; cluster_*: the GMM prior + neighbour consistency trained on the plain AE's codes of size
+        # cluster_code_size (must be one of code_sizes): epochs, neighbours mined per image, weight of the neighbour
+        # terms, weight of the code reconstruction; max_minutes: notebook wall time.
         "smoke": {"n_train": 1_200, "n_test": 400, "batch_size": 64, "cnn_epochs": 3, "ae_epochs": 1,
                   "code_sizes": [10], "mlp_iter": 30, "prior_epochs": 3, "itl_weight": 10.0,
                   "entropy_weight": 0.5, "gmm_dim": 10, "gmm_radius": 3.0, "gmm_std": 0.5, "gmm_sigma": 1.0,
-                  "gmm_itl_weight": 20.0, "kmeans_init": 1, "walk_steps": 8, "min_cnn_accuracy": 0.5,
+                  "gmm_itl_weight": 20.0, "cluster_code_size": 10, "cluster_epochs": 5, "cluster_neighbours": 10,
+                  "cluster_weight": 5.0, "cluster_reconstruction_weight": 0.1, "kmeans_init": 1, "walk_steps": 8, "min_cnn_accuracy": 0.5,
                   "min_code_accuracy": 0.5, "min_cluster_accuracy": 0.15, "min_cluster_gain": -1.0,
                   "max_minutes": 3.0},
         "lecture": {"n_train": 12_000, "n_test": 5_000, "batch_size": 128, "cnn_epochs": 3, "ae_epochs": 3,
                     "code_sizes": [4, 10, 32], "mlp_iter": 100, "prior_epochs": 4, "itl_weight": 10.0,
                     "entropy_weight": 0.5, "gmm_dim": 10, "gmm_radius": 3.0, "gmm_std": 0.5, "gmm_sigma": 1.0,
-                    "gmm_itl_weight": 20.0, "kmeans_init": 4, "walk_steps": 12, "min_cnn_accuracy": 0.95,
+                    "gmm_itl_weight": 20.0, "cluster_code_size": 32, "cluster_epochs": 40, "cluster_neighbours": 10,
+                    "cluster_weight": 5.0, "cluster_reconstruction_weight": 0.1, "kmeans_init": 4, "walk_steps": 12, "min_cnn_accuracy": 0.95,
                     "min_code_accuracy": 0.85, "min_cluster_accuracy": 0.5, "min_cluster_gain": 0.10,
                     "max_minutes": 8.0},
         "full": {"n_train": 60_000, "n_test": 10_000, "batch_size": 128, "cnn_epochs": 12, "ae_epochs": 10,
                  "code_sizes": [4, 10, 32, 64], "mlp_iter": 200, "prior_epochs": 15, "itl_weight": 10.0,
                  "entropy_weight": 0.5, "gmm_dim": 10, "gmm_radius": 3.0, "gmm_std": 0.5, "gmm_sigma": 1.0,
-                 "gmm_itl_weight": 20.0, "kmeans_init": 10, "walk_steps": 12, "min_cnn_accuracy": 0.95,
+                 "gmm_itl_weight": 20.0, "cluster_code_size": 32, "cluster_epochs": 60, "cluster_neighbours": 10,
+                 "cluster_weight": 5.0, "cluster_reconstruction_weight": 0.1, "kmeans_init": 10, "walk_steps": 12, "min_cnn_accuracy": 0.95,
                  "min_code_accuracy": 0.9, "min_cluster_accuracy": 0.6, "min_cluster_gain": 0.10,
                  "max_minutes": 60.0},
     },

@@ -1,0 +1,257 @@
+"""A GMM prior that clusters: neighbour consistency on top of an autoencoder's codes (notebook 09).
+
+Why the ITL regulariser alone does not cluster
+----------------------------------------------
+:class:`~course_lib.models.priors.PriorAutoencoder` with a 10-component GMM prior squeezes the codes into
+ten blobs, but nothing in its loss says *which* images should share a blob: reconstruction only asks that
+each code be decodable, and the prior term is happy with any split of the data into ten equal parts. The
+blobs come out as mixtures of classes.
+
+What adds the missing information
+---------------------------------
+Images whose plain-autoencoder codes are nearest neighbours almost always show the same character (about
+95 % of 10-nearest-neighbour pairs on Kannada-MNIST, measured in notebook 09). So we *mine* those neighbours
+once and ask the GMM prior's components to agree on them, the idea of SCAN (Van Gansbeke et al., ECCV 2020)
+written for a Gaussian-mixture latent:
+
+* responsibilities  r_k(z) = softmax_k( -||z - mu_k||^2 / (2 s^2) )   (which component explains z);
+* neighbour consistency  L_nb = -mean log sum_k r_k(z_i) r_k(z_j)  for mined neighbours (i, j):
+  small only when both codes sit in the *same* component, with confidence;
+* balance  L_bal = sum_k rbar_k log rbar_k  with rbar the batch-mean responsibility (negative entropy):
+  without it, the cheapest way to make every pair agree is to put everything in one component.
+
+:class:`GMMPriorHead` is a small autoencoder *on the codes* of a trained (frozen) image autoencoder: an MLP
+maps a code c to a latent z in the GMM prior's space and another maps z back to c. Its loss is
+
+    code reconstruction  +  itl_weight * [H2(q; p) - entropy_weight * H2(q)]  +  cluster_weight * (L_nb + balance_weight * L_bal)
+
+so z keeps what the code says about the image (reconstruction), follows the mixture prior (ITL, as in
+notebook 09's prior autoencoders) and puts neighbours in the same component. Working on 10-32 numbers per
+image instead of 784 pixels makes hundreds of passes over the data affordable on a laptop CPU. Clusters are
+read off with :func:`~course_lib.models.priors.gmm_assign` (nearest component centre).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from course_lib.models.priors import gmm_assign, gmm_means, itl_regulariser, renyi_cross_entropy, \
+    renyi_quadratic_entropy, sample_gmm
+
+
+def mine_neighbours(features: np.ndarray, k: int = 10) -> np.ndarray:
+    """Indices (N, k) of each row's k nearest other rows (Euclidean), the pairs the clusters must respect."""
+    from sklearn.neighbors import NearestNeighbors
+
+    features = np.asarray(features, dtype=np.float32)
+    if features.ndim != 2 or not 1 <= k < len(features):
+        raise ValueError(f"need features (N, d) with 1 <= k < N; got shape {features.shape} and k={k}")
+    found = NearestNeighbors(n_neighbors=k + 1).fit(features).kneighbors(features, return_distance=False)
+    # each point is usually its own first neighbour, but exact duplicates may come first: drop self wherever it is
+    rows = [row[row != i][:k] for i, row in enumerate(found)]
+    return np.stack(rows).astype(np.int64)
+
+
+def neighbour_agreement(labels: np.ndarray, neighbours: np.ndarray) -> float:
+    """Share of mined (i, j) pairs with the same label: how trustworthy the neighbours are (diagnosis only)."""
+    labels = np.asarray(labels)
+    return float(np.mean(labels[neighbours] == labels[:, None]))
+
+
+class NeighbourPairs(keras.utils.PyDataset):
+    """Batches of (rows, one mined neighbour of each row), reshuffled and re-drawn every epoch."""
+
+    def __init__(self, features: np.ndarray, neighbours: np.ndarray, batch_size: int, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.features = np.asarray(features, dtype=np.float32)
+        neighbours = np.asarray(neighbours)
+        n = len(self.features)
+        if neighbours.ndim != 2 or len(neighbours) != n or neighbours.min() < 0 or neighbours.max() >= n:
+            raise ValueError(f"neighbours must be (N, k) indices into the {n} rows; got shape {neighbours.shape}")
+        self.neighbours = neighbours
+        self.batch_size = int(batch_size)
+        self._rng = np.random.default_rng(seed)
+        self.on_epoch_end()
+
+    def __len__(self) -> int:
+        return int(np.ceil(len(self.features) / self.batch_size))
+
+    def on_epoch_end(self) -> None:
+        n = len(self.features)
+        self._order = self._rng.permutation(n)
+        self._partner = self.neighbours[np.arange(n), self._rng.integers(0, self.neighbours.shape[1], n)]
+
+    def __getitem__(self, index: int):
+        rows = self._order[index * self.batch_size:(index + 1) * self.batch_size]
+        return (self.features[rows], self.features[self._partner[rows]]),
+
+
+def gmm_responsibilities(z, means, scale: float = 1.0):
+    """r (N, K): posterior of each equal-weight isotropic component (std ``scale``) for each code z (N, d)."""
+    d2 = ops.sum(ops.square(z[:, None, :] - means[None, :, :]), axis=-1)
+    return ops.softmax(-d2 / (2.0 * scale ** 2), axis=-1)
+
+
+def neighbour_consistency(r, r_neighbour):
+    """-mean log <r_i, r_j>: zero when both codes are certain of the same component, large otherwise."""
+    return -ops.mean(ops.log(ops.sum(r * r_neighbour, axis=-1) + 1e-7))
+
+
+def assignment_balance(r):
+    """sum_k rbar_k log rbar_k (negative entropy of the batch's component usage); -log K when balanced."""
+    mean_r = ops.mean(r, axis=0)
+    return ops.sum(mean_r * ops.log(mean_r + 1e-7))
+
+
+class GMMPriorHead(keras.Model):
+    """Autoencoder on codes whose latent follows a 10-component GMM prior and respects mined neighbours.
+
+    Args:
+        code_dim: size of the codes it is trained on (a frozen image autoencoder's bottleneck).
+        latent_dim: dimension of the GMM prior (>= n_components puts the centres on scaled axes).
+        n_components: mixture components (one per class).
+        radius, component_std: the prior's centres (distance from the origin) and their spread.
+        itl_weight, entropy_weight: the ITL prior-matching term, as in PriorAutoencoder.
+        cluster_weight, balance_weight: the neighbour terms and the balance term within them.
+        responsibility_scale: s in the responsibilities (of the order of the distance between centres / 4).
+        sigma: Parzen kernel width of the ITL estimates.
+        hidden: width of the two hidden layers of each MLP.
+    """
+
+    def __init__(self, code_dim: int, latent_dim: int = 10, n_components: int = 10, radius: float = 3.0,
+                 component_std: float = 0.5, itl_weight: float = 1.0, entropy_weight: float = 0.5,
+                 cluster_weight: float = 5.0, balance_weight: float = 2.0, responsibility_scale: float = 1.0,
+                 sigma: float = 1.0, hidden: int = 128, reconstruction_weight: float = 1.0, pool_size: int = 20_000,
+                 seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if min(code_dim, latent_dim, n_components, hidden) < 1:
+            raise ValueError("code_dim, latent_dim, n_components and hidden must be >= 1")
+        if min(itl_weight, entropy_weight, cluster_weight, balance_weight, reconstruction_weight) < 0 or min(radius, component_std,
+                                                                                    responsibility_scale, sigma) <= 0:
+            raise ValueError("weights must be >= 0; radius, component_std, responsibility_scale and sigma > 0")
+        self._config = dict(code_dim=code_dim, latent_dim=latent_dim, n_components=n_components, radius=radius,
+                            component_std=component_std, itl_weight=itl_weight, entropy_weight=entropy_weight,
+                            cluster_weight=cluster_weight, balance_weight=balance_weight,
+                            responsibility_scale=responsibility_scale, sigma=sigma, hidden=hidden,
+                            reconstruction_weight=reconstruction_weight,
+                            pool_size=pool_size, seed=seed)
+        self.code_dim, self.latent_dim, self.n_components = int(code_dim), int(latent_dim), int(n_components)
+        self.itl_weight, self.entropy_weight = float(itl_weight), float(entropy_weight)
+        self.cluster_weight, self.balance_weight = float(cluster_weight), float(balance_weight)
+        self.responsibility_scale, self.sigma = float(responsibility_scale), float(sigma)
+        self.reconstruction_weight = float(reconstruction_weight)
+        self.means = gmm_means(self.n_components, self.latent_dim, radius)
+        self.prior_pool = sample_gmm(pool_size, self.n_components, self.latent_dim, seed=seed, radius=radius,
+                                     std=component_std)
+        self._means = ops.convert_to_tensor(self.means)
+        self._pool = ops.convert_to_tensor(self.prior_pool)
+        self._rng = keras.random.SeedGenerator(seed)
+        # codes come in arbitrary units: a Normalization layer (adapted once, saved with the weights) standardises them
+        self.scaler = layers.Normalization(name="code_scaler")
+        self.to_latent = keras.Sequential([layers.Dense(hidden, activation="relu"), layers.Dense(hidden, activation="relu"),
+                                           layers.Dense(self.latent_dim)], name="to_latent")
+        self.to_code = keras.Sequential([layers.Dense(hidden, activation="relu"), layers.Dense(hidden, activation="relu"),
+                                         layers.Dense(self.code_dim)], name="to_code")
+        names = ["loss", "code_reconstruction", "entropy", "cross_entropy", "neighbour_consistency", "balance"]
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), **self._config}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def build(self, input_shape):
+        if not self.scaler.built:
+            self.scaler.build(input_shape)
+        self.to_latent.build((None, self.code_dim))
+        self.to_code.build((None, self.latent_dim))
+        super().build(input_shape)
+
+    def adapt(self, codes: np.ndarray) -> "GMMPriorHead":
+        """Learn the codes' mean and variance (call once, before training) and create every weight."""
+        codes = self._check_codes(codes)
+        self.scaler.adapt(codes)
+        self(codes[:2])
+        return self
+
+    def build_now(self) -> "GMMPriorHead":
+        """Create every weight with a dummy batch (checkpoint loading needs a built model)."""
+        self.scaler.adapt(np.random.default_rng(0).standard_normal((8, self.code_dim)).astype("float32"))
+        self(np.zeros((2, self.code_dim), "float32"))
+        return self
+
+    def _check_codes(self, codes) -> np.ndarray:
+        codes = np.asarray(codes, dtype=np.float32)
+        if codes.ndim != 2 or codes.shape[1] != self.code_dim:
+            raise ValueError(f"expected codes (N, {self.code_dim}) from the image autoencoder, got shape {codes.shape}")
+        return codes
+
+    def call(self, codes, training: bool = False):
+        return self.to_latent(self.scaler(codes), training=training)
+
+    def loss_terms(self, codes, neighbour_codes, training: bool = False):
+        """Dict of every term and the total for one batch of (codes, neighbour codes)."""
+        c = self.scaler(codes)
+        z = self.to_latent(c, training=training)
+        z_nb = self.to_latent(self.scaler(neighbour_codes), training=training)
+        reconstruction = ops.mean(ops.sum(ops.square(self.to_code(z, training=training) - c), axis=-1))
+        idx = keras.random.randint((ops.shape(z)[0],), 0, self._pool.shape[0], seed=self._rng)
+        prior = ops.take(self._pool, idx, axis=0)
+        r = gmm_responsibilities(z, self._means, self.responsibility_scale)
+        r_nb = gmm_responsibilities(z_nb, self._means, self.responsibility_scale)
+        terms = {"code_reconstruction": reconstruction,
+                 "entropy": renyi_quadratic_entropy(z, self.sigma),
+                 "cross_entropy": renyi_cross_entropy(z, prior, self.sigma),
+                 "neighbour_consistency": neighbour_consistency(r, r_nb),
+                 "balance": assignment_balance(r)}
+        terms["loss"] = (self.reconstruction_weight * reconstruction + self.itl_weight * itl_regulariser(z, prior, self.sigma, self.entropy_weight)
+                         + self.cluster_weight * (terms["neighbour_consistency"] + self.balance_weight * terms["balance"]))
+        return terms
+
+    def _pair(self, data):
+        pair = data[0] if isinstance(data, (tuple, list)) and len(data) == 1 else data
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError("GMMPriorHead trains on (codes, neighbour codes) pairs: fit it on a NeighbourPairs dataset")
+        return pair
+
+    def _track(self, terms):
+        for name, tracker in self.trackers.items():
+            tracker.update_state(terms[name])
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def train_step(self, data):
+        import tensorflow as tf  # the course's backend; the maths above is backend-neutral keras.ops
+
+        codes, neighbour_codes = self._pair(data)
+        with tf.GradientTape() as tape:
+            terms = self.loss_terms(codes, neighbour_codes, training=True)
+        grads = tape.gradient(terms["loss"], self.trainable_weights)
+        self.optimizer.apply(grads, self.trainable_weights)
+        return self._track(terms)
+
+    def test_step(self, data):
+        return self._track(self.loss_terms(*self._pair(data), training=False))
+
+    def latent(self, codes: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+        """GMM-prior latents (N, latent_dim) of image-autoencoder codes (N, code_dim)."""
+        return self.predict(self._check_codes(codes), batch_size=batch_size, verbose=0)
+
+    def assign(self, codes: np.ndarray) -> np.ndarray:
+        """Cluster index of each code: its latent's nearest component centre (= most responsible component)."""
+        return gmm_assign(self.latent(codes), self.means)
+
+
+def train_gmm_prior_head(model: GMMPriorHead, codes: np.ndarray, neighbours: np.ndarray, epochs: int,
+                         batch_size: int = 256, learning_rate: float = 1e-3, seed: int = 0, verbose: int = 0):
+    """Adapt the scaler to ``codes``, compile with Adam and fit on :class:`NeighbourPairs` (re-drawn each epoch)."""
+    model.adapt(codes)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=False)
+    return model.fit(NeighbourPairs(codes, neighbours, batch_size, seed), epochs=epochs, verbose=verbose)

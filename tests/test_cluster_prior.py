@@ -1,0 +1,102 @@
+"""The clustering GMM prior (notebook 09): neighbour mining, the pair dataset, the loss terms, training on codes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from keras import ops
+
+from course_lib import metrics
+from course_lib.models import cluster_prior as cp
+from course_lib.models import priors
+
+
+def test_mined_neighbours_are_the_nearest_other_points():
+    points = np.array([[0.0], [0.1], [5.0], [5.2], [5.3], [10.0]], dtype=np.float32)
+    nb = cp.mine_neighbours(points, k=2)
+    assert nb.shape == (6, 2)
+    assert all(i not in row for i, row in enumerate(nb))
+    assert set(nb[0]) == {1, 2} and set(nb[3]) == {2, 4} and nb[5, 0] == 4
+
+
+def test_duplicates_do_not_make_a_point_its_own_neighbour():
+    nb = cp.mine_neighbours(np.zeros((5, 2), dtype=np.float32), k=3)
+    assert all(i not in row for i, row in enumerate(nb))
+
+
+def test_mining_refuses_bad_k():
+    with pytest.raises(ValueError, match="k < N"):
+        cp.mine_neighbours(np.zeros((3, 2)), k=3)
+
+
+def test_pairs_dataset_gives_each_row_one_of_its_neighbours():
+    rows = np.random.default_rng(0).standard_normal((20, 4)).astype(np.float32)
+    nb = cp.mine_neighbours(rows, k=3)
+    pairs = cp.NeighbourPairs(rows, nb, batch_size=8, seed=0)
+    assert len(pairs) == 3
+    seen = []
+    for i in range(len(pairs)):
+        (batch, partners), = pairs[i]
+        assert batch.shape == partners.shape
+        for row, partner in zip(batch, partners):
+            own = int(np.argmin(((rows - row) ** 2).sum(1)))
+            assert any(np.array_equal(rows[j], partner) for j in nb[own])
+            seen.append(own)
+    assert sorted(seen) == list(range(20))  # every row once per epoch
+    with pytest.raises(ValueError, match="neighbours must be"):
+        cp.NeighbourPairs(rows, nb[:5], batch_size=8)
+
+
+def test_neighbour_agreement_counts_same_label_pairs():
+    assert cp.neighbour_agreement(np.array([0, 0, 1]), np.array([[1], [2], [0]])) == pytest.approx(1 / 3)
+
+
+def test_loss_terms_reward_agreement_and_balance():
+    means = ops.convert_to_tensor(priors.gmm_means(10, 10, 3.0))
+    z = priors.gmm_means(10, 10, 3.0)  # one code on each centre
+    r = cp.gmm_responsibilities(ops.convert_to_tensor(z), means, scale=0.5)
+    np.testing.assert_allclose(ops.convert_to_numpy(ops.sum(r, -1)), 1.0, rtol=1e-5)
+    assert float(cp.neighbour_consistency(r, r)) == pytest.approx(0.0, abs=1e-3)  # same, certain components
+    shifted = ops.convert_to_tensor(np.roll(ops.convert_to_numpy(r), 1, axis=0))
+    assert float(cp.neighbour_consistency(r, shifted)) > 5.0  # certain but different components
+    assert float(cp.assignment_balance(r)) == pytest.approx(-math.log(10), abs=1e-3)
+    one_component = ops.convert_to_tensor(np.tile(ops.convert_to_numpy(r)[:1], (10, 1)))
+    assert float(cp.assignment_balance(one_component)) == pytest.approx(0.0, abs=1e-3)
+
+
+def two_groups(n: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (n, 6) in two well-separated groups, with their group labels."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 2
+    codes = rng.standard_normal((n, 6)).astype(np.float32) * 0.3 + 4.0 * labels[:, None]
+    return codes.astype(np.float32), labels
+
+
+def test_head_rejects_codes_of_the_wrong_size_and_unpaired_data():
+    head = cp.GMMPriorHead(code_dim=6, pool_size=500).build_now()
+    with pytest.raises(ValueError, match=r"codes \(N, 6\)"):
+        head.latent(np.zeros((3, 5)))
+    head.compile(optimizer="adam")
+    with pytest.raises(ValueError, match="pairs"):
+        head.fit(np.zeros((8, 6), "float32"), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="must be >= 0"):
+        cp.GMMPriorHead(code_dim=6, cluster_weight=-1.0)
+
+
+def test_training_puts_neighbours_in_one_component_and_separates_the_groups():
+    codes, labels = two_groups()
+    nb = cp.mine_neighbours(codes, k=5)
+    assert cp.neighbour_agreement(labels, nb) == 1.0
+    head = cp.GMMPriorHead(code_dim=6, n_components=2, latent_dim=2, hidden=32, pool_size=2_000, seed=0)
+    pairs = cp.NeighbourPairs(codes, nb, batch_size=64, seed=0)
+    head.adapt(codes)
+    (a, b), = pairs[0]
+    before = float(head.loss_terms(a, b)["neighbour_consistency"])
+    history = cp.train_gmm_prior_head(head, codes, nb, epochs=30, batch_size=64, learning_rate=3e-3)
+    assert {"neighbour_consistency", "balance", "code_reconstruction", "cross_entropy"} <= set(history.history)
+    assert all(np.isfinite(v).all() for v in history.history.values())
+    assert float(head.loss_terms(a, b)["neighbour_consistency"]) < before
+    clusters = head.assign(codes)
+    assert metrics.clustering_accuracy(labels, clusters) == 1.0  # both groups found, each in its own component
