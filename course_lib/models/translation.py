@@ -85,7 +85,8 @@ def labelled_count(spec: str | int | float, n_train: int) -> int:
     """How many Kannada labels a row of the grid uses: ``"none"``/0, a count (10, 600) or a fraction.
 
     Accepts ``"none"``, ``0``, an integer count, a float fraction in (0, 1] (``0.01`` -> 1 % of ``n_train``),
-    or strings like ``"10"``, ``"1%"``, ``"100%"``. A labelled row needs at least one label per class.
+    or strings like ``"10"``, ``"1%"``, ``"100%"``. A labelled row needs at least one label per class: a
+    count below 10 is an error, a fraction of a small subset (the smoke profile's 1 % of 768) is raised to 10.
     """
     if isinstance(spec, str):
         text = spec.strip().lower().replace(" labels", "").replace(" label", "")
@@ -103,7 +104,7 @@ def labelled_count(spec: str | int | float, n_train: int) -> int:
     if isinstance(spec, float):
         if not 0 < spec <= 1:
             raise ValueError(f"a label fraction must lie in (0, 1], got {spec}")
-        n = int(round(spec * n_train))
+        n = max(int(round(spec * n_train)), min(NUM_CLASSES, n_train))  # a small subset still gets one per class
     else:
         n = int(spec)
     if n < 0:
@@ -513,12 +514,13 @@ class SharedLatentTranslator(keras.Model):
 
 def train_translator(model: SharedLatentTranslator, arrays: Mapping[str, np.ndarray], epochs: int = 3,
                      batch_size: int = 128, learning_rate: float = 2e-3, points_per_epoch: int = 5,
-                     verbose: int = 2) -> dict[str, list[float]]:
+                     verbose: int = 2, run_eagerly: bool = False) -> dict[str, list[float]]:
     """Adam with a cosine-decaying learning rate over all steps; returns the training history.
 
     Each epoch is fed to ``fit`` in ``points_per_epoch`` chunks (same optimizer, same schedule), so a run
     of one or two epochs still gives a learning curve: the history has ``epochs * points_per_epoch``
-    points, each the mean of its chunk's batches.
+    points, each the mean of its chunk's batches. ``run_eagerly`` skips graph tracing (for tiny tests and
+    debugging; much slower per step).
     """
     missing = set(ARRAY_KEYS) - set(arrays)
     if missing:
@@ -531,7 +533,7 @@ def train_translator(model: SharedLatentTranslator, arrays: Mapping[str, np.ndar
     points = max(1, min(points_per_epoch, n // batch_size))
     steps = epochs * points * int(np.ceil(n / points / batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1), alpha=0.05)
-    model.compile(optimizer=keras.optimizers.Adam(schedule))
+    model.compile(optimizer=keras.optimizers.Adam(schedule), run_eagerly=run_eagerly)
     rng = np.random.default_rng(0)
     history: dict[str, list[float]] = {}
     for _ in range(epochs):
