@@ -131,7 +131,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
                   "n_pairs": 200, "path_steps": 11, "gallery": 4, "min_muddle_rate": 0.05},
         "lecture": {"n_train": 30_000, "ae_epochs": 4, "vae_epochs": 5, "latent_dim": 8, "batch_size": 128,
                     "learning_rate": 1e-3,
-                    "n_pairs": 1_000, "path_steps": 21, "gallery": 10, "min_muddle_rate": 0.80},
+                    "n_pairs": 1_000, "path_steps": 11, "gallery": 10, "min_muddle_rate": 0.80},
         "full": {"n_train": 60_000, "ae_epochs": 20, "vae_epochs": 30, "latent_dim": 8, "batch_size": 128,
                  "learning_rate": 1e-3,
                  "n_pairs": 1_000, "path_steps": 41, "gallery": 10, "min_muddle_rate": 0.85},
