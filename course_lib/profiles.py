@@ -140,22 +140,22 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # n_train/n_test: Fashion-MNIST images used; reference_*: the assignment's network; epochs/batch_size:
         # ours; code_sizes: bottleneck study (feature_code_size must be one of them); beat_pca_sizes: code sizes
         # where ours must beat PCA by min_pca_improvement (relative); max_time_ratio: our training time over the
-        # reference's; max_largest_code_mse: ours at the largest code size; max_minutes: notebook wall time.
+        # reference's; max_largest_code_mse: ours at the largest code size.
         "smoke": {"n_train": 2_000, "n_test": 500, "reference_epochs": 2, "reference_batch_size": 64,
                   "epochs": 2, "batch_size": 64, "code_sizes": [2, 8], "feature_code_size": 8,
                   "denoise_epochs": 2, "noise_std": 0.3, "knn_k": 5, "beat_pca_sizes": [],
                   "min_pca_improvement": 0.0, "max_reference_mse": 0.15, "max_largest_code_mse": 0.08,
-                  "max_time_ratio": 10.0, "min_feature_accuracy": 0.4, "max_minutes": 3.0},
+                  "max_time_ratio": 10.0, "min_feature_accuracy": 0.4},
         "lecture": {"n_train": 10_000, "n_test": 10_000, "reference_epochs": 4, "reference_batch_size": 128,
                     "epochs": 4, "batch_size": 128, "code_sizes": [2, 8, 32, 128], "feature_code_size": 32,
                     "denoise_epochs": 3, "noise_std": 0.3, "knn_k": 5, "beat_pca_sizes": [2, 8],
                     "min_pca_improvement": 0.0, "max_reference_mse": 0.04, "max_largest_code_mse": 0.015,
-                    "max_time_ratio": 1.0, "min_feature_accuracy": 0.78, "max_minutes": 8.0},
+                    "max_time_ratio": 1.0, "min_feature_accuracy": 0.78},
         "full": {"n_train": 60_000, "n_test": 10_000, "reference_epochs": 5, "reference_batch_size": 128,
                  "epochs": 8, "batch_size": 256, "code_sizes": [2, 8, 32, 128, 256], "feature_code_size": 32,
                  "denoise_epochs": 5, "noise_std": 0.3, "knn_k": 5, "beat_pca_sizes": [2, 8, 32],
                  "min_pca_improvement": 0.10, "max_reference_mse": 0.0217, "max_largest_code_mse": 0.004,
-                 "max_time_ratio": 1.0, "min_feature_accuracy": 0.82, "max_minutes": 60.0},
+                 "max_time_ratio": 1.0, "min_feature_accuracy": 0.82},
     },
     "07_tsne_vs_umap": {
         # n_train/n_test: Fashion-MNIST train/test images embedded (maps fitted on train, test placed into them);
@@ -225,30 +225,42 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # lambda); min_cluster_gain: GMM-prior clustering accuracy minus the better of k-means on pixels / on plain
         # AE codes; cluster_*: the GMM prior + neighbour consistency trained on the plain AE's codes of size
         # cluster_code_size (must be one of code_sizes): epochs, neighbours mined per image, weight of the neighbour
-        # terms, weight of the code reconstruction; max_minutes: notebook wall time.
+        # terms, weight of the code reconstruction, runs kept best-of.
         "smoke": {"n_train": 1_200, "n_test": 400, "batch_size": 64, "cnn_epochs": 3, "ae_epochs": 1,
                   "code_sizes": [10], "mlp_iter": 30, "prior_epochs": 3, "itl_weight": 10.0,
                   "entropy_weight": 0.5, "gmm_dim": 10, "gmm_radius": 3.0, "gmm_std": 0.5, "gmm_sigma": 1.0,
                   "gmm_itl_weight": 20.0, "cluster_code_size": 10, "cluster_epochs": 5, "cluster_neighbours": 10,
-                  "cluster_weight": 5.0, "cluster_reconstruction_weight": 0.1, "kmeans_init": 1, "walk_steps": 8, "min_cnn_accuracy": 0.5,
-                  "min_code_accuracy": 0.5, "min_cluster_accuracy": 0.15, "min_cluster_gain": -1.0,
-                  "max_minutes": 3.0},
+                  "cluster_weight": 5.0, "cluster_reconstruction_weight": 0.1, "cluster_restarts": 1, "kmeans_init": 1, "walk_steps": 8, "min_cnn_accuracy": 0.5,
+                  "min_code_accuracy": 0.5, "min_cluster_accuracy": 0.15, "min_cluster_gain": -1.0},
         "lecture": {"n_train": 12_000, "n_test": 5_000, "batch_size": 128, "cnn_epochs": 3, "ae_epochs": 3,
                     "code_sizes": [4, 10, 32], "mlp_iter": 100, "prior_epochs": 4, "itl_weight": 10.0,
                     "entropy_weight": 0.5, "gmm_dim": 10, "gmm_radius": 3.0, "gmm_std": 0.5, "gmm_sigma": 1.0,
                     "gmm_itl_weight": 20.0, "cluster_code_size": 32, "cluster_epochs": 40, "cluster_neighbours": 10,
-                    "cluster_weight": 5.0, "cluster_reconstruction_weight": 0.1, "kmeans_init": 4, "walk_steps": 12, "min_cnn_accuracy": 0.95,
-                    "min_code_accuracy": 0.85, "min_cluster_accuracy": 0.5, "min_cluster_gain": 0.10,
-                    "max_minutes": 8.0},
+                    "cluster_weight": 5.0, "cluster_reconstruction_weight": 0.1, "cluster_restarts": 3, "kmeans_init": 4, "walk_steps": 12, "min_cnn_accuracy": 0.95,
+                    "min_code_accuracy": 0.85, "min_cluster_accuracy": 0.5, "min_cluster_gain": 0.10},
         "full": {"n_train": 60_000, "n_test": 10_000, "batch_size": 128, "cnn_epochs": 12, "ae_epochs": 10,
                  "code_sizes": [4, 10, 32, 64], "mlp_iter": 200, "prior_epochs": 15, "itl_weight": 10.0,
                  "entropy_weight": 0.5, "gmm_dim": 10, "gmm_radius": 3.0, "gmm_std": 0.5, "gmm_sigma": 1.0,
                  "gmm_itl_weight": 20.0, "cluster_code_size": 32, "cluster_epochs": 60, "cluster_neighbours": 10,
-                 "cluster_weight": 5.0, "cluster_reconstruction_weight": 0.1, "kmeans_init": 10, "walk_steps": 12, "min_cnn_accuracy": 0.95,
-                 "min_code_accuracy": 0.9, "min_cluster_accuracy": 0.6, "min_cluster_gain": 0.10,
-                 "max_minutes": 60.0},
+                 "cluster_weight": 5.0, "cluster_reconstruction_weight": 0.1, "cluster_restarts": 5, "kmeans_init": 10, "walk_steps": 12, "min_cnn_accuracy": 0.95,
+                 "min_code_accuracy": 0.9, "min_cluster_accuracy": 0.6, "min_cluster_gain": 0.10},
     },
 }
+
+
+# Wall-time budgets in minutes (cold checkpoint cache, 2 CPU cores), from the issues. They are checked where time
+# is measured, in `make results` (RESULTS.md marks each notebook within or over budget), never by an assertion
+# inside a notebook: a timed assertion fails on a busy machine and passes on a fast one, which tests nothing.
+TIME_BUDGET_MINUTES: dict[str, dict[str, float]] = {
+    "lecture": {"01_data_loading": 3.0, "02_conv_autoencoder_fashion": 8.0, "03_variational_autoencoder": 8.0,
+                "04_gan": 8.0, "05_shared_latent_translation": 10.0, "06_semi_supervised_knn": 6.0,
+                "07_tsne_vs_umap": 6.0, "08_digit_muddle": 6.0, "09_kmnist_latent_priors": 8.0},
+}
+
+
+def time_budget(notebook: str, profile: str) -> float | None:
+    """The notebook's wall-time budget in minutes in this profile, or None where the profile sets none."""
+    return TIME_BUDGET_MINUTES.get(profile, {}).get(notebook)
 
 
 def sizes_for(notebook: str, profile: str) -> Sizes:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from course_lib import config
+from course_lib.profiles import time_budget
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
@@ -122,15 +123,26 @@ def _fmt(value: float | None) -> str:
     return f"{value:.4g}"
 
 
+NOTES_FILE = "NOTES.md"
+
+
 def results_markdown(profile: str, reports_dir: Path | None = None, note: str = "") -> str:
-    """RESULTS.md text: one table per notebook, this run beside the reference, plus wall times."""
+    """RESULTS.md text: one table per notebook, this run beside the reference, plus wall times against the budgets
+    of :data:`course_lib.profiles.TIME_BUDGET_MINUTES`."""
     folder = (reports_dir or config.settings().reports_dir) / profile
     reports = [load_report(p) for p in sorted(folder.glob("*.json"))]
     lines = [f"# Results: profile `{profile}`", ""]
     if note:
         lines += [note, ""]
-    lines += ["| notebook | wall time |", "|---|---|"]
-    lines += [f"| {r['notebook']} | {r['wall_time_s'] / 60:.1f} min ({r['wall_time_s']:.0f} s) |" for r in reports]
+    notes = folder / NOTES_FILE  # hand-written: how and under what load each run was made; never overwritten
+    if notes.is_file():
+        lines += [notes.read_text(encoding="utf-8").strip(), ""]
+    lines += ["| notebook | wall time | budget |", "|---|---|---|"]
+    for r in reports:
+        minutes = r["wall_time_s"] / 60
+        budget = time_budget(r["notebook"], profile)
+        verdict = "" if budget is None else f"{budget:g} min: " + ("within" if minutes <= budget else "**over**")
+        lines.append(f"| {r['notebook']} | {minutes:.1f} min ({r['wall_time_s']:.0f} s) | {verdict} |")
     for r in reports:
         lines += ["", f"## {r['notebook']}", "", "| metric | this run | reference | better | source |", "|---|---|---|---|---|"]
         for name, m in r["metrics"].items():
