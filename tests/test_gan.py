@@ -1,4 +1,4 @@
-"""GAN / conditional GAN: shapes, parameter counts, each player's step lowers its loss, generation metrics."""
+"""GAN / AC-GAN: shapes, parameter counts, each player's step lowers its loss, truncation, generation metrics."""
 
 from __future__ import annotations
 
@@ -34,7 +34,32 @@ def test_generator_discriminator_shapes_and_parameter_counts():
     gc = gan_lib.build_generator(latent_dim=64, num_classes=10, width=16)
     dc = gan_lib.build_discriminator(num_classes=10, width=16)
     assert gc.count_params() == g.count_params() + 10 * 3136
-    assert dc.count_params() == d.count_params() + 10 * 128  # the projection's label embedding
+    assert dc.count_params() == d.count_params() + 128 * 10 + 10  # the auxiliary class head
+    assert [tuple(o.shape) for o in dc.outputs] == [(None, 1), (None, 10)]
+
+
+def test_auxiliary_class_head_shapes_and_errors():
+    cond = GAN(latent_dim=8, num_classes=10, width=8).build_now()
+    x = np.zeros((3, 28, 28, 1), "float32")
+    assert tuple(cond.discriminate(x).shape) == (3, 1)
+    assert tuple(cond.classify(x).shape) == (3, 10)
+    with pytest.raises(ValueError, match="no class head"):
+        GAN(latent_dim=8, width=8).build_now().classify(x)
+
+
+def test_truncated_normal_sampler_bounds_and_reproducibility():
+    z = gan_lib.truncated_normal(4000, 8, truncation=0.5, seed=1)
+    assert z.shape == (4000, 8) and z.dtype == np.float32
+    assert np.abs(z).max() <= 0.5
+    assert z.std() == pytest.approx(0.28, abs=0.02)  # std of N(0, 1) truncated to [-0.5, 0.5] is 0.2837
+    np.testing.assert_array_equal(z, gan_lib.truncated_normal(4000, 8, truncation=0.5, seed=1))
+    plain = gan_lib.truncated_normal(5, 8, None, seed=2)  # no truncation = the plain prior
+    np.testing.assert_array_equal(plain, np.random.default_rng(2).standard_normal((5, 8)).astype("float32"))
+    with pytest.raises(ValueError, match="truncation"):
+        gan_lib.truncated_normal(5, 8, truncation=0.0)
+    model = GAN(latent_dim=8, width=8).build_now()
+    np.testing.assert_allclose(model.sample(3, seed=4, truncation=0.7),
+                               model.decode(gan_lib.truncated_normal(3, 8, 0.7, seed=4)))
 
 
 def test_gan_samples_are_images_in_unit_range_and_reproducible():
@@ -74,9 +99,14 @@ def test_losses_match_binary_cross_entropy():
 
 
 def _fixed_losses(model, x, z, labels=None):
+    """Each player's full objective (adversarial + auxiliary class terms for the AC-GAN) on fixed data."""
     fake = model.generate(z, labels)
-    d = float(GAN.discriminator_loss(model.discriminate(x, labels), model.discriminate(fake, labels)))
-    g = float(GAN.generator_loss(model.discriminate(fake, labels)))
+    d = float(GAN.discriminator_loss(model.discriminate(x), model.discriminate(fake)))
+    g = float(GAN.generator_loss(model.discriminate(fake)))
+    if labels is not None:
+        onehot = np.eye(10, dtype="float32")[labels]
+        d += float(GAN.class_loss(model.classify(x), onehot))
+        g += float(GAN.class_loss(model.classify(fake), onehot))
     return d, g
 
 
@@ -98,8 +128,19 @@ def test_each_players_step_lowers_its_own_loss(num_classes):
     history = model.fit(x, labels, epochs=3, batch_size=32, verbose=0)
     _, g2 = _fixed_losses(model, x, z, labels)
     assert g2 < g1
-    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    expected = {"d_loss", "g_loss", "d_real", "d_fake"} | ({"class_acc_real", "class_acc_fake"} if num_classes else set())
+    assert set(history.history) == expected
     assert all(0.0 <= v <= 1.0 for v in history.history["d_real"] + history.history["d_fake"])
+
+
+def test_steps_per_epoch_stream_and_xla_train_step():
+    keras.utils.set_random_seed(0)
+    x, y = _stripes(40)
+    model = GAN(latent_dim=8, num_classes=10, width=8, ema_decay=0.9, seed=0).build_now()
+    history = gan_lib.train_gan(model, x, y, epochs=2, batch_size=16, steps_per_epoch=3, jit_compile=True,
+                                learning_rate=1e-3, verbose=0)
+    assert len(history.history["d_loss"]) == 2 and float(model.ema_steps) == 6.0  # 2 x 3 steps, partial batches dropped
+    assert all(np.isfinite(v) for v in history.history["g_loss"])
 
 
 def test_fit_or_load_gan_keeps_frames_and_reloads(tmp_path, monkeypatch):
@@ -112,7 +153,8 @@ def test_fit_or_load_gan_keeps_frames_and_reloads(tmp_path, monkeypatch):
         x, _ = _stripes(32)
         z = np.random.default_rng(0).standard_normal((6, 8)).astype("float32")
         kwargs = dict(notebook="test_gan", name="tiny", build=lambda: GAN(latent_dim=8, width=8).build_now(),
-                      x=x, epochs=2, batch_size=16, snapshot_z=z, settings={"v": 1}, verbose=0)
+                      x=x, epochs=2, batch_size=16, snapshot_z=z, settings={"v": 1}, verbose=0,
+                      jit_compile=False)
         first, frames = gan_lib.fit_or_load_gan(**kwargs)
         assert not first.loaded and frames.shape == (3, 6, 28, 28, 1)
         second, frames2 = gan_lib.fit_or_load_gan(**kwargs)
@@ -183,7 +225,7 @@ def test_ema_generator_is_used_for_sampling_and_tracks_the_trained_weights():
     z = np.random.default_rng(0).standard_normal((4, 8)).astype("float32")
     np.testing.assert_allclose(model.decode(z), keras.ops.convert_to_numpy(model.generate(z, averaged=False)),
                                atol=1e-6)  # starts as a copy
-    gan_lib.train_gan(model, x, epochs=2, batch_size=16, learning_rate=1e-3, verbose=0)
+    gan_lib.train_gan(model, x, epochs=2, batch_size=16, learning_rate=1e-3, verbose=0, jit_compile=False)
     ema = model.decode(z)
     raw = keras.ops.convert_to_numpy(model.generate(z, averaged=False))
     assert ema.shape == raw.shape and not np.allclose(ema, raw)

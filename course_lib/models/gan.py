@@ -1,13 +1,12 @@
-"""Generative adversarial networks for MNIST: a DCGAN and its label-conditioned version.
+"""Generative adversarial networks for MNIST: a DCGAN and its label-conditioned version (an AC-GAN).
 
 Both are one ``keras.Model`` subclass, :class:`GAN`, with its own ``train_step``, so students train
 them with ``fit()`` and get progress bars, callbacks and the checkpoint cache for free::
 
     gan = GAN(latent_dim=64)                  # conditional: GAN(latent_dim=64, num_classes=10)
     gan.build_now()                           # create the weights (needed before load_weights)
-    gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-                g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
-    gan.fit(x_train, epochs=5, batch_size=128)          # conditional: gan.fit(x_train, y_train, ...)
+    train_gan(gan, x_train, epochs=10, steps_per_epoch=300, batch_size=64, learning_rate=1e-3)
+    images = gan.sample(16, truncation=None)  # conditional: gan.sample(16, labels=..., ...)
 
 Images are float (N, 28, 28, 1) in [0, 1]; the generator ends in a sigmoid so its samples live in the
 same range (and can go straight into the shared MNIST classifier). Losses, with D returning logits:
@@ -15,12 +14,17 @@ same range (and can go straight into the shared MNIST classifier). Losses, with 
     d_loss = -E_x[log D(x)] - E_z[log(1 - D(G(z)))]     (binary cross-entropy, real = 1, fake = 0)
     g_loss = -E_z[log D(G(z))]                          (the *non-saturating* generator loss)
 
-``fit()`` reports per epoch ``d_loss``, ``g_loss``, ``d_real`` = mean D(x) and ``d_fake`` = mean
-D(G(z)) (probabilities, measured on the batch before the discriminator's update), which is what the
-notebook plots to show the game's dynamics.
+The conditional GAN is an auxiliary-classifier GAN (Odena et al. 2017): D has a second head that names the
+digit, trained on real images; G adds "D's class head should see the digit I was asked for" to its loss.
+
+``fit()`` reports per epoch ``d_loss``, ``g_loss`` (the adversarial parts), ``d_real`` = mean D(x) and
+``d_fake`` = mean D(G(z)) (probabilities, measured on the batch before the discriminator's update), and for
+the AC-GAN ``class_acc_real`` / ``class_acc_fake`` (how often D's class head names the true / requested digit).
 
 Backend: the losses are ``keras.ops`` (backend-neutral), but ``train_step`` needs gradients and uses
-``tf.GradientTape``: this module trains with the TensorFlow backend only (the course's backend).
+``tf.GradientTape``, and ``train_gan(steps_per_epoch=...)`` streams batches with ``tf.data``: this module
+trains with the TensorFlow backend only (the course's backend). ``train_gan`` compiles the step with XLA
+by default, 2-3x faster on a CPU for networks this small.
 """
 
 from __future__ import annotations
@@ -66,31 +70,52 @@ def build_generator(latent_dim: int = 64, num_classes: int = 0, width: int = 32)
     return keras.Model(inputs if num_classes else z, image, name="generator")
 
 
-def build_discriminator(num_classes: int = 0, width: int = 32, hidden: int = 128) -> keras.Model:
-    """Image (and a one-hot label) -> one logit: "how real does this (image, label) pair look".
+def build_discriminator(num_classes: int = 0, width: int = 32, hidden: int = 128, dropout: float = 0.0) -> keras.Model:
+    """Image -> one "realness" logit (N, 1); with ``num_classes`` also class logits (N, num_classes).
 
     Two stride-2 convolutions with LeakyReLU (no batch norm in D, so real and fake batches do not
-    leak statistics into each other), a dense feature layer h, and a linear head. The conditional
-    version is a *projection discriminator* (Miyato & Koyama 2018): logit = w.h + embed(y).h. The
-    label must *interact* with the image features; simply concatenating y before a linear head would
-    add a term that cannot tell whether image and label match.
+    leak statistics into each other), optional dropout, a dense feature layer h, and a linear head.
+    The conditional version is an **auxiliary-classifier discriminator** (AC-GAN, Odena et al. 2017): the
+    same features h feed a second head that predicts the digit. D learns that head on *real* images only
+    (so it is an ordinary MNIST classifier), and the generator is rewarded when the head recognises the
+    digit it was asked for. Simply concatenating y to D's input gives a much weaker signal: D can ignore it.
     """
     image = keras.Input((28, 28, 1), name="image")
     h = layers.Conv2D(width, 4, strides=2, padding="same")(image)
     h = layers.LeakyReLU(0.2)(h)
+    if dropout:
+        h = layers.Dropout(dropout)(h)
     h = layers.Conv2D(2 * width, 4, strides=2, padding="same")(h)
     h = layers.LeakyReLU(0.2)(h)
+    if dropout:
+        h = layers.Dropout(dropout)(h)
     h = layers.Flatten()(h)
     h = layers.Dense(hidden)(h)
     h = layers.LeakyReLU(0.2, name="features")(h)
     logit = layers.Dense(1, name="logit")(h)
     if not num_classes:
         return keras.Model(image, logit, name="discriminator")
-    label = keras.Input((num_classes,), name="label_onehot")
-    embedded = layers.Dense(hidden, use_bias=False, name="label_embedding")(label)
-    projection = layers.Dot(axes=1)([h, embedded])
-    logit = layers.Add()([logit, projection])
-    return keras.Model([image, label], logit, name="discriminator")
+    class_logits = layers.Dense(num_classes, name="class_logits")(h)
+    return keras.Model(image, [logit, class_logits], name="discriminator")
+
+
+def truncated_normal(n: int, dim: int, truncation: float | None = None, seed: int = 0) -> np.ndarray:
+    """n noise vectors z ~ N(0, I) of size dim; with ``truncation`` t, every coordinate lies in [-t, t].
+
+    The *truncation trick* (Brock et al. 2019): coordinates outside [-t, t] are redrawn until they fall
+    inside. Smaller t keeps samples near the centre of the prior, where the generator has seen the most
+    noise during training: samples get cleaner, at the cost of variety. ``None`` = the plain prior.
+    """
+    if truncation is not None and truncation <= 0:
+        raise ValueError(f"truncation must be > 0 (or None for no truncation), got {truncation}")
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, dim)).astype("float32")
+    if truncation is not None:
+        outside = np.abs(z) > truncation
+        while outside.any():
+            z[outside] = rng.standard_normal(int(outside.sum())).astype("float32")
+            outside = np.abs(z) > truncation
+    return z
 
 
 _check_images = check_float_images  # shared with the other model families (course_lib.data.transforms)
@@ -103,17 +128,22 @@ class GAN(keras.Model):
         latent_dim: size of the noise vector z ~ N(0, I).
         num_classes: 0 for an unconditional GAN; 10 to condition G and D on the digit label
             (then call ``fit(images, labels)``).
-        width: channels of the narrowest convolution (the others are multiples of it).
+        width: channels of the discriminator's first convolution (the others are multiples of it).
+        generator_width: the same for the generator (default: ``width``); G's width matters more for quality.
         label_smoothing: one-sided label smoothing, D's target for real images is 1 - label_smoothing
             (Salimans et al. 2016): a discriminator that is never *certain* keeps giving G gradients.
         ema_decay: if > 0, keep an exponential moving average of the generator's weights and generate
             with it (Yazici et al. 2019). The raw generator chases a moving discriminator and its samples
             wobble from step to step; the average is a much steadier, better generator, for free.
+        class_weight: (conditional only) weight of the auxiliary classification losses: D's cross-entropy on
+            real digits and G's cross-entropy for "D's class head should see the digit I was asked for".
+        d_dropout: dropout rate after D's convolutions (0 = none); a slightly handicapped D keeps G learning.
         seed: seeds the noise drawn in ``train_step``.
     """
 
     def __init__(self, latent_dim: int = 64, num_classes: int = 0, width: int = 32, label_smoothing: float = 0.0,
-                 ema_decay: float = 0.0, seed: int = 0, **kwargs):
+                 ema_decay: float = 0.0, class_weight: float = 1.0, d_dropout: float = 0.0,
+                 generator_width: int | None = None, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         if latent_dim < 1:
             raise ValueError(f"latent_dim must be >= 1, got {latent_dim}")
@@ -124,25 +154,35 @@ class GAN(keras.Model):
         self.latent_dim = int(latent_dim)
         self.num_classes = int(num_classes)
         self.width = int(width)
+        self.generator_width = int(generator_width or width)
         if not 0.0 <= ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay}")
         self.label_smoothing = float(label_smoothing)
         self.ema_decay = float(ema_decay)
+        if class_weight < 0 or not 0.0 <= d_dropout < 1.0:
+            raise ValueError(f"need class_weight >= 0 and d_dropout in [0, 1); got {class_weight}, {d_dropout}")
+        self.class_weight = float(class_weight)
+        self.d_dropout = float(d_dropout)
         self.seed = int(seed)
-        self.generator = build_generator(latent_dim, num_classes, width)
+        self.generator = build_generator(latent_dim, num_classes, self.generator_width)
         # the averaged generator (same architecture); None when ema_decay == 0
-        self.ema_generator = build_generator(latent_dim, num_classes, width) if ema_decay > 0 else None
+        self.ema_generator = build_generator(latent_dim, num_classes, self.generator_width) if ema_decay > 0 else None
         self.ema_steps = self.add_weight(shape=(), initializer="zeros", trainable=False, name="ema_steps")
-        self.discriminator = build_discriminator(num_classes, width)
+        self.discriminator = build_discriminator(num_classes, width, dropout=d_dropout)
         self.noise = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        # conditional only: how often D's class head names the true digit (real) / the requested one (fake)
+        self.class_real_tracker = keras.metrics.Mean(name="class_acc_real")
+        self.class_fake_tracker = keras.metrics.Mean(name="class_acc_fake")
 
     def get_config(self) -> dict[str, Any]:
         return {"latent_dim": self.latent_dim, "num_classes": self.num_classes, "width": self.width,
-                "label_smoothing": self.label_smoothing, "ema_decay": self.ema_decay, "seed": self.seed,
+                "label_smoothing": self.label_smoothing, "ema_decay": self.ema_decay,
+                "class_weight": self.class_weight, "d_dropout": self.d_dropout,
+                "generator_width": self.generator_width, "seed": self.seed,
                 "name": self.name}
 
     @property
@@ -151,7 +191,8 @@ class GAN(keras.Model):
 
     @property
     def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+        trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+        return trackers + ([self.class_real_tracker, self.class_fake_tracker] if self.conditional else [])
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Two optimizers, one per player (DCGAN default: Adam(2e-4, beta_1=0.5) for both)."""
@@ -181,9 +222,18 @@ class GAN(keras.Model):
         return net([z, self._onehot(labels)] if self.conditional else z, training=training)
 
     def discriminate(self, x, labels=None, training: bool = False):
-        """D's logits (N, 1) for images x[, labels]."""
-        x = ops.convert_to_tensor(x, "float32")
-        return self.discriminator([x, self._onehot(labels)] if self.conditional else x, training=training)
+        """D's realness logits (N, 1) for images x (``labels`` is accepted and ignored: D is not told y)."""
+        return self._discriminator_heads(x, training)[0]
+
+    def classify(self, x, training: bool = False):
+        """(Conditional GAN) logits (N, num_classes) of D's auxiliary class head for images x."""
+        if not self.conditional:
+            raise ValueError("an unconditional GAN's discriminator has no class head")
+        return self._discriminator_heads(x, training)[1]
+
+    def _discriminator_heads(self, x, training: bool):
+        out = self.discriminator(ops.convert_to_tensor(x, "float32"), training=training)
+        return tuple(out) if self.conditional else (out, None)
 
     def call(self, inputs, training: bool = False):
         """Generator output for z (or (z, labels) for the conditional GAN)."""
@@ -198,7 +248,7 @@ class GAN(keras.Model):
         self.generate(z, labels, averaged=False)
         if self.ema_generator is not None:
             self.ema_generator.set_weights(self.generator.get_weights())
-        self.discriminate(np.zeros((2, 28, 28, 1), "float32"), labels)
+        self.discriminate(np.zeros((2, 28, 28, 1), "float32"))
         return self
 
     # ------------------------------------------------------------------ losses and training
@@ -216,6 +266,15 @@ class GAN(keras.Model):
         """Non-saturating loss -log D(G(z)) = softplus(-logit): strong gradients while D wins."""
         return ops.mean(ops.softplus(-fake_logits))
 
+    @staticmethod
+    def class_loss(class_logits, onehot):
+        """Cross-entropy of D's class head against (one-hot) digit labels, from logits."""
+        return ops.mean(ops.categorical_crossentropy(onehot, class_logits, from_logits=True))
+
+    @staticmethod
+    def _class_accuracy(class_logits, onehot):
+        return ops.mean(ops.cast(ops.argmax(class_logits, axis=-1) == ops.argmax(onehot, axis=-1), "float32"))
+
     def _unpack(self, data):
         return images_and_labels(data, self.conditional, "GAN")
 
@@ -223,23 +282,26 @@ class GAN(keras.Model):
         import tensorflow as tf  # gradients need the backend; see the module docstring
 
         real, labels = self._unpack(data)
+        onehot = self._onehot(labels) if self.conditional else None
         batch = ops.shape(real)[0]
-        # 1) discriminator step: real images up, generated images down
+        # 1) discriminator step: real images up, generated images down (+ name the digit of real images)
         z = keras.random.normal((batch, self.latent_dim), seed=self.noise)
         with tf.GradientTape() as tape:
-            fake = self.generate(z, labels, training=True, averaged=False)
-            real_logits = self.discriminate(real, labels, training=True)
-            fake_logits = self.discriminate(fake, labels, training=True)
+            fake = self.generate(z, onehot, training=True, averaged=False)
+            real_logits, real_classes = self._discriminator_heads(real, training=True)
+            fake_logits, _ = self._discriminator_heads(fake, training=True)
             d_loss = self.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
-        grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+            d_total = d_loss + (self.class_weight * self.class_loss(real_classes, onehot) if self.conditional else 0.0)
+        grads = tape.gradient(d_total, self.discriminator.trainable_weights)
         self.d_optimizer.apply(grads, self.discriminator.trainable_weights)
-        # 2) generator step: fresh noise, make D say "real"
+        # 2) generator step: fresh noise, make D say "real" (+ make D's class head see the requested digit)
         z = keras.random.normal((batch, self.latent_dim), seed=self.noise)
         with tf.GradientTape() as tape:
-            g_logits = self.discriminate(self.generate(z, labels, training=True, averaged=False), labels,
-                                         training=True)
+            g_logits, g_classes = self._discriminator_heads(
+                self.generate(z, onehot, training=True, averaged=False), training=True)
             g_loss = self.generator_loss(g_logits)
-        grads = tape.gradient(g_loss, self.generator.trainable_weights)
+            g_total = g_loss + (self.class_weight * self.class_loss(g_classes, onehot) if self.conditional else 0.0)
+        grads = tape.gradient(g_total, self.generator.trainable_weights)
         self.g_optimizer.apply(grads, self.generator.trainable_weights)
         if self.ema_generator is not None:
             # warm-up: average over roughly the last min(t, 1 / (1 - decay)) steps
@@ -252,6 +314,9 @@ class GAN(keras.Model):
         self.g_loss_tracker.update_state(g_loss)
         self.d_real_tracker.update_state(ops.mean(ops.sigmoid(real_logits)))
         self.d_fake_tracker.update_state(ops.mean(ops.sigmoid(fake_logits)))
+        if self.conditional:
+            self.class_real_tracker.update_state(self._class_accuracy(real_classes, onehot))
+            self.class_fake_tracker.update_state(self._class_accuracy(g_classes, onehot))
         return {m.name: m.result() for m in self.metrics}
 
     # ------------------------------------------------------------------ convenience for notebooks
@@ -264,10 +329,13 @@ class GAN(keras.Model):
             out.append(ops.convert_to_numpy(self.generate(z[i:i + batch_size], lab)))
         return np.concatenate(out) if out else np.zeros((0, 28, 28, 1), "float32")
 
-    def sample(self, n: int, labels=None, seed: int = 0) -> np.ndarray:
-        """n generated images from z ~ N(0, I), reproducible through ``seed``."""
-        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
-        return self.decode(z, labels)
+    def sample(self, n: int, labels=None, seed: int = 0, truncation: float | None = None) -> np.ndarray:
+        """n generated images from z ~ N(0, I), reproducible through ``seed``.
+
+        ``truncation`` t draws z from the normal truncated to [-t, t] per coordinate (see ``truncated_normal``);
+        ``None`` (default) is the untruncated prior the generator was trained with.
+        """
+        return self.decode(truncated_normal(n, self.latent_dim, truncation, seed), labels)
 
 
 class EpochSnapshots(keras.callbacks.Callback):
@@ -293,22 +361,37 @@ class EpochSnapshots(keras.callbacks.Callback):
 
 
 def train_gan(gan: GAN, x: np.ndarray, labels=None, epochs: int = 5, batch_size: int = 128,
-              learning_rate: float = 2e-4, callbacks: list | None = None, verbose: int = 2):
-    """Compile both players with Adam(learning_rate, beta_1=0.5) (the DCGAN setting) and fit."""
+              learning_rate: float = 2e-4, callbacks: list | None = None, verbose: int = 2,
+              steps_per_epoch: int | None = None, jit_compile: bool = True, shuffle_seed: int = 0):
+    """Compile both players with Adam(learning_rate, beta_1=0.5) (the DCGAN setting) and fit.
+
+    ``steps_per_epoch``: if given, an "epoch" is that many batches drawn from an endlessly reshuffled
+    stream of ``x`` (so curves and snapshots come at a fixed number of steps, whatever the data size);
+    otherwise an epoch is one pass over ``x``. ``jit_compile=True`` compiles the train step with XLA,
+    which makes these small GAN steps about 2-3x faster on a CPU (Keras turns XLA off on CPU by default).
+    """
     x = _check_images(x)
-    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-                g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
-    args = (x, np.asarray(labels)) if gan.conditional else (x,)
     if gan.conditional and labels is None:
         raise ValueError("a conditional GAN is trained with labels")
-    return gan.fit(*args, epochs=epochs, batch_size=batch_size, shuffle=True, callbacks=callbacks or [],
-                   verbose=verbose)
+    gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+                g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5), jit_compile=jit_compile)
+    args = (x, np.asarray(labels)) if gan.conditional else (x,)
+    if steps_per_epoch is None:
+        return gan.fit(*args, epochs=epochs, batch_size=batch_size, shuffle=True, callbacks=callbacks or [],
+                       verbose=verbose)
+    import tensorflow as tf  # the input stream (TensorFlow is the training backend anyway)
+
+    stream = (tf.data.Dataset.from_tensor_slices(args if gan.conditional else x)
+              .shuffle(len(x), seed=shuffle_seed).repeat().batch(batch_size, drop_remainder=True).prefetch(2))
+    return gan.fit(stream, epochs=epochs, steps_per_epoch=steps_per_epoch, shuffle=False,  # the stream shuffles
+                   callbacks=callbacks or [], verbose=verbose)
 
 
 def fit_or_load_gan(notebook: str, name: str, build: Callable[[], GAN], x: np.ndarray, labels=None, *,
                     epochs: int, batch_size: int = 128, learning_rate: float = 2e-4,
                     snapshot_z: np.ndarray, snapshot_labels: np.ndarray | None = None,
-                    settings: dict[str, Any], verbose: int = 2) -> tuple[checkpoints.Trained, np.ndarray]:
+                    settings: dict[str, Any], verbose: int = 2, steps_per_epoch: int | None = None,
+                    jit_compile: bool = True) -> tuple[checkpoints.Trained, np.ndarray]:
     """``checkpoints.fit_or_load`` for a GAN, plus the per-epoch fixed-noise frames.
 
     The frames (epochs + 1, n, 28, 28, 1) are kept beside the checkpoint as ``<key>.frames.npz`` (plain
@@ -321,7 +404,8 @@ def fit_or_load_gan(notebook: str, name: str, build: Callable[[], GAN], x: np.nd
 
     def train(model: GAN):
         history = train_gan(model, x, labels, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-                            callbacks=[snapshots], verbose=verbose)
+                            callbacks=[snapshots], verbose=verbose, steps_per_epoch=steps_per_epoch,
+                            jit_compile=jit_compile)
         frames_path.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(frames_path, frames=np.stack(snapshots.frames).astype("float16"))
         return history
