@@ -22,7 +22,16 @@ errors. Training the encoder *directly* on the neighbourhood objective does neit
    so the model stays an autoencoder: the decoder can draw what lives anywhere on the map.
 
 Graph edges are cheap to train on in large batches, so the encoder sees *all* training images; new images
-cost one forward pass (:meth:`ParametricMap.embed`), no refitting.
+cost one forward pass (:meth:`ParametricMap.embed`), no refitting. An optional frozen first layer holds a
+PCA projection (``pca_dims``): the map stays a function of the pixels, but training skips the gradient of
+the largest weight matrix (about 2x faster per epoch on a CPU, with no loss in quality measured).
+
+Measured on Fashion-MNIST (60,000 training images, kNN k=5 fitted on 20,000 of them, scored on 5,000 test
+images, 2 busy CPU cores): kNN accuracy in the 2-D map 0.68 after 5 epochs, 0.71-0.73 after 12-30 epochs
+(6-8 s per epoch), trustworthiness 0.96-0.97. What did *not* help in those runs: a heavier tail
+(``alpha=0.5``), attraction ``exaggeration=4``, a k=5 graph, batches of 256 or 2048 instead of 512-1024.
+The limit is optimisation, not generalisation: kNN accuracy among the training images' own positions was
+the same as on the test images.
 """
 
 from __future__ import annotations
