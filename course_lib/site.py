@@ -36,7 +36,7 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,7 +234,7 @@ _LANDING_TEMPLATE = """<!DOCTYPE html>
 <main class="landing">
 <h1>{{ course_title }}</h1>
 <p class="meta">Numbered notebooks on autoencoders, VAEs, GANs, translation, semi-supervised learning and embeddings.
-Every page below was executed in the <strong>{{ profile }}</strong> profile on {{ built_on }}; worked solutions
+{% if all_executed %}Every page below was executed{% else %}Pages marked "not executed" show the notebook without outputs; the others were executed{% endif %} in the <strong>{{ profile }}</strong> profile on {{ built_on }}; worked solutions
 are folded under "Show the worked solution". To run the notebooks yourself: <code>make lab</code>.</p>
 
 <h2 id="notebooks">Notebooks</h2>
@@ -243,8 +243,8 @@ are folded under "Show the worked solution". To run the notebooks yourself: <cod
 <h3><a href="{{ nb.info.page }}">{{ nb.info.title }}</a></h3>
 {% if nb.failed %}<p class="failed">Execution failed in this build: {{ nb.failed }}</p>{% endif %}
 {% if nb.objectives_html %}<p><strong>Learning objectives</strong></p>{{ nb.objectives_html }}{% endif %}
-<p class="meta">{% if nb.info.run_time %}Run time: {{ nb.run_time_html }} &middot; {% endif %}this build: {{ nb.seconds }} s
-&middot; <a href="notebooks/{{ nb.info.path.name }}" download>executed notebook (.ipynb)</a></p>
+<p class="meta">{% if nb.info.run_time %}Run time: {{ nb.run_time_html }} &middot; {% endif %}this build: {{ nb.seconds }}
+&middot; <a href="notebooks/{{ nb.info.path.name }}" download>{{ "executed notebook" if nb.seconds != "not executed" else "notebook" }} (.ipynb)</a></p>
 </section>
 {% endfor %}
 
@@ -318,13 +318,15 @@ def build(
     out: Path | None = None,
     prefixes: list[str] | None = None,
     notebooks_dir: Path | None = None,
-    execute: bool = True,
+    execute: bool | Sequence[str] = True,
     timeout: int = 3600,
     with_mathjax: bool = True,
     jobs: int = 1,
 ) -> Path:
     """Execute the notebooks in ``profile``, convert them to HTML and write the landing page.
 
+    ``execute``: True runs every notebook, False none (layout work), a list of prefixes (``["01", "09"]``) only
+    those; the others are converted as they are, without outputs, and say so on the landing page.
     ``jobs`` notebooks are executed at the same time (each in its own kernel). Returns the site folder. Raises SiteBuildError (after writing every page it could) when a notebook
     fails to execute, so that ``make site`` and CI fail loudly.
     """
@@ -347,10 +349,14 @@ def build(
     seconds: dict[str, float] = {}
     failures: dict[str, str] = {}
 
+    def wanted(path: Path) -> bool:
+        if isinstance(execute, bool):
+            return execute
+        return any(path.name.startswith(prefix) for prefix in execute)
+
     def run_one(i: int, path: Path) -> None:
-        if not execute:
+        if not wanted(path):
             shutil.copy(path, executed_dir / path.name)
-            seconds[path.stem] = 0.0
             return
         print(f"[{i}/{len(paths)}] executing {path.stem} (profile {profile}) ...", flush=True)
         started = time.perf_counter()
@@ -393,7 +399,7 @@ def build(
         origin = (f"From reports/{profile}/RESULTS.md, measured by `make results PROFILE={profile}` "
                   f"(empty checkpoint cache, so wall times include training).")
     else:
-        results_path = write_results(profile, site_reports, note="") if execute else None
+        results_path = write_results(profile, site_reports, note="") if seconds else None
         origin = (f"Measured while building this site (reports/{profile}/RESULTS.md does not exist yet; "
                   f"`make results PROFILE={profile}` writes it). Wall times include only what this build ran.")
     results_md = results_path.read_text(encoding="utf-8") if results_path else "_No results: the notebooks were not executed._"
@@ -401,11 +407,11 @@ def build(
                            for ln in results_md.splitlines() if not ln.startswith("# "))
     rows = [{"info": info,
              "failed": failures.get(info.stem, ""),
-             "seconds": f"{seconds[info.stem]:.0f}",
+             "seconds": f"{seconds[info.stem]:.0f} s" if info.stem in seconds else "not executed",
              "objectives_html": Markup(_markdown("\n".join(f"- {o}" for o in info.objectives))) if info.objectives else "",
              "run_time_html": Markup(_inline_markdown(info.run_time)) if info.run_time else ""} for info in infos]
     landing = jinja2.Environment(autoescape=True).from_string(_LANDING_TEMPLATE).render(
-        course_title=COURSE_TITLE, profile=profile, notebooks=rows,
+        course_title=COURSE_TITLE, profile=profile, notebooks=rows, all_executed=len(seconds) == len(paths),
         built_on=datetime.date.today().isoformat(), results_origin=Markup(_inline_markdown(origin)),
         results_html=Markup(_markdown(results_md)))
     (out / "index.html").write_text(landing, encoding="utf-8")
