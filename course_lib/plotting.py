@@ -9,16 +9,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
 CLASS_PALETTE = "tab10"
 
 
+def _inline_figures_in_jupyter() -> None:
+    """In a Jupyter kernel, make sure figures appear in the notebook.
+
+    A kernel inherits MPLBACKEND from the process that started it, and some libraries set it: importing
+    Streamlit sets ``MPLBACKEND=Agg``, so a kernel started from such a process (a test run, a tool) draws
+    every figure off screen and the notebook silently shows none.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and type(shell).__module__.startswith("ipykernel") and "inline" not in matplotlib.get_backend():
+        shell.run_line_magic("matplotlib", "inline")
+
+
 def use_course_style() -> None:
     """Seaborn's clean white grid, readable fonts, compact figures; call once in a setup cell."""
     import seaborn as sns
 
+    _inline_figures_in_jupyter()
     sns.set_theme(style="whitegrid", context="notebook", palette=CLASS_PALETTE)
     plt.rcParams.update({"figure.dpi": 90, "axes.titlesize": 11, "image.cmap": "gray"})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import struct
 from pathlib import Path
 
@@ -11,6 +12,18 @@ import numpy as np
 import pytest
 
 from course_lib import config
+
+# Importing Streamlit (tests/test_muddle_app.py) sets MPLBACKEND=Agg for the whole test process, and every kernel
+# started afterwards (site build, student notebooks, nbval) would inherit it and draw its figures off screen.
+_MPLBACKEND_AT_START = os.environ.get("MPLBACKEND")
+
+
+def pytest_collection_finish(session):
+    """Put MPLBACKEND back as it was before collection imported the test modules."""
+    if _MPLBACKEND_AT_START is None:
+        os.environ.pop("MPLBACKEND", None)
+    else:
+        os.environ["MPLBACKEND"] = _MPLBACKEND_AT_START
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

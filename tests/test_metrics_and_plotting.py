@@ -45,3 +45,16 @@ def test_plots_return_figures():
     assert len(plotting.interpolation_strip(images[:7, :, :, None] / 255.0).axes) == 7
     with pytest.raises(ValueError, match=r"\(N, 2\)"):
         plotting.latent_scatter(rng.normal(size=(30, 3)), labels)
+
+
+def test_course_style_shows_figures_in_a_kernel_started_with_mplbackend_agg(monkeypatch):
+    """Streamlit sets MPLBACKEND=Agg on import; a notebook kernel inheriting it must still show its figures."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from course_lib import plotting\nimport matplotlib.pyplot as plt\n"
+                                          "plotting.use_course_style()\nplt.plot([0, 1], [1, 0]);")]
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    assert any(o.output_type == "display_data" and "image/png" in o.get("data", {}) for o in nb.cells[0].outputs)
