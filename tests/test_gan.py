@@ -133,11 +133,12 @@ def test_each_players_step_lowers_its_own_loss(num_classes):
     assert all(0.0 <= v <= 1.0 for v in history.history["d_real"] + history.history["d_fake"])
 
 
-def test_steps_per_epoch_stream_and_xla_train_step():
+def test_steps_per_epoch_stream():
+    # XLA (train_gan's default) is left to the notebook's smoke run: compiling it here would cost ~8 s
     keras.utils.set_random_seed(0)
     x, y = _stripes(40)
     model = GAN(latent_dim=8, num_classes=10, width=8, ema_decay=0.9, seed=0).build_now()
-    history = gan_lib.train_gan(model, x, y, epochs=2, batch_size=16, steps_per_epoch=3, jit_compile=True,
+    history = gan_lib.train_gan(model, x, y, epochs=2, batch_size=16, steps_per_epoch=3, jit_compile=False,
                                 learning_rate=1e-3, verbose=0)
     assert len(history.history["d_loss"]) == 2 and float(model.ema_steps) == 6.0  # 2 x 3 steps, partial batches dropped
     assert all(np.isfinite(v) for v in history.history["g_loss"])
