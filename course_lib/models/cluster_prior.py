@@ -41,55 +41,10 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from course_lib.models.neighbour_pairs import (  # noqa: F401  (re-exported for notebook 09)
+    NeighbourPairs, mine_neighbours, neighbour_agreement, unpack_pair, update_trackers)
 from course_lib.models.priors import gmm_assign, gmm_means, itl_regulariser, renyi_cross_entropy, \
     renyi_quadratic_entropy, sample_gmm
-
-
-def mine_neighbours(features: np.ndarray, k: int = 10) -> np.ndarray:
-    """Indices (N, k) of each row's k nearest other rows (Euclidean), the pairs the clusters must respect."""
-    from sklearn.neighbors import NearestNeighbors
-
-    features = np.asarray(features, dtype=np.float32)
-    if features.ndim != 2 or not 1 <= k < len(features):
-        raise ValueError(f"need features (N, d) with 1 <= k < N; got shape {features.shape} and k={k}")
-    found = NearestNeighbors(n_neighbors=k + 1).fit(features).kneighbors(features, return_distance=False)
-    # each point is usually its own first neighbour, but exact duplicates may come first: drop self wherever it is
-    rows = [row[row != i][:k] for i, row in enumerate(found)]
-    return np.stack(rows).astype(np.int64)
-
-
-def neighbour_agreement(labels: np.ndarray, neighbours: np.ndarray) -> float:
-    """Share of mined (i, j) pairs with the same label: how trustworthy the neighbours are (diagnosis only)."""
-    labels = np.asarray(labels)
-    return float(np.mean(labels[neighbours] == labels[:, None]))
-
-
-class NeighbourPairs(keras.utils.PyDataset):
-    """Batches of (rows, one mined neighbour of each row), reshuffled and re-drawn every epoch."""
-
-    def __init__(self, features: np.ndarray, neighbours: np.ndarray, batch_size: int, seed: int = 0, **kwargs):
-        super().__init__(**kwargs)
-        self.features = np.asarray(features, dtype=np.float32)
-        neighbours = np.asarray(neighbours)
-        n = len(self.features)
-        if neighbours.ndim != 2 or len(neighbours) != n or neighbours.min() < 0 or neighbours.max() >= n:
-            raise ValueError(f"neighbours must be (N, k) indices into the {n} rows; got shape {neighbours.shape}")
-        self.neighbours = neighbours
-        self.batch_size = int(batch_size)
-        self._rng = np.random.default_rng(seed)
-        self.on_epoch_end()
-
-    def __len__(self) -> int:
-        return int(np.ceil(len(self.features) / self.batch_size))
-
-    def on_epoch_end(self) -> None:
-        n = len(self.features)
-        self._order = self._rng.permutation(n)
-        self._partner = self.neighbours[np.arange(n), self._rng.integers(0, self.neighbours.shape[1], n)]
-
-    def __getitem__(self, index: int):
-        rows = self._order[index * self.batch_size:(index + 1) * self.batch_size]
-        return (self.features[rows], self.features[self._partner[rows]]),
 
 
 def gmm_responsibilities(z, means, scale: float = 1.0):
@@ -216,29 +171,18 @@ class GMMPriorHead(keras.Model):
                          + self.cluster_weight * (terms["neighbour_consistency"] + self.balance_weight * terms["balance"]))
         return terms
 
-    def _pair(self, data):
-        pair = data[0] if isinstance(data, (tuple, list)) and len(data) == 1 else data
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise ValueError("GMMPriorHead trains on (codes, neighbour codes) pairs: fit it on a NeighbourPairs dataset")
-        return pair
-
-    def _track(self, terms):
-        for name, tracker in self.trackers.items():
-            tracker.update_state(terms[name])
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
-
     def train_step(self, data):
         import tensorflow as tf  # the course's backend; the maths above is backend-neutral keras.ops
 
-        codes, neighbour_codes = self._pair(data)
+        codes, neighbour_codes = unpack_pair(data, "GMMPriorHead")
         with tf.GradientTape() as tape:
             terms = self.loss_terms(codes, neighbour_codes, training=True)
         grads = tape.gradient(terms["loss"], self.trainable_weights)
         self.optimizer.apply(grads, self.trainable_weights)
-        return self._track(terms)
+        return update_trackers(self.trackers, terms)
 
     def test_step(self, data):
-        return self._track(self.loss_terms(*self._pair(data), training=False))
+        return update_trackers(self.trackers, self.loss_terms(*unpack_pair(data, "GMMPriorHead"), training=False))
 
     def latent(self, codes: np.ndarray, batch_size: int = 4096) -> np.ndarray:
         """GMM-prior latents (N, latent_dim) of image-autoencoder codes (N, code_dim)."""

@@ -44,6 +44,8 @@ import numpy as np
 import keras
 from keras import layers, ops
 
+from course_lib.models.neighbour_pairs import NeighbourPairs, unpack_pair, update_trackers
+
 #: Flattened Fashion-MNIST image size (the encoder takes (N, 784) or (N, 28, 28[, 1])).
 INPUT_DIM = 28 * 28
 
@@ -111,7 +113,7 @@ class ParametricMap(keras.Model):
             (a pure parametric neighbour embedding), > 0 keeps an autoencoder whose decoder draws the map.
 
     ``model(x)`` / :meth:`embed` give codes; ``fit`` takes batches of (images, neighbour images), e.g.
-    :func:`train_parametric_map` with a :class:`~course_lib.models.cluster_prior.NeighbourPairs` dataset.
+    :func:`train_parametric_map` with a :class:`~course_lib.models.neighbour_pairs.NeighbourPairs` dataset.
     """
 
     def __init__(self, code_size: int = 2, hidden: Sequence[int] = (256, 256), reconstruction_weight: float = 1.0,
@@ -200,30 +202,19 @@ class ParametricMap(keras.Model):
         terms["loss"] = terms["neighbour_loss"] + self.reconstruction_weight * terms["reconstruction_loss"]
         return terms
 
-    def _pair(self, data):
-        pair = data[0] if isinstance(data, (tuple, list)) and len(data) == 1 else data
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise ValueError("ParametricMap trains on (images, neighbour images) pairs: fit it on NeighbourPairs")
-        return pair
-
-    def _track(self, terms):
-        for name, tracker in self.trackers.items():
-            tracker.update_state(terms[name])
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
-
     def train_step(self, data):
         import tensorflow as tf  # the course's backend; the maths above is backend-neutral keras.ops
 
-        x, x_partner = self._pair(data)
+        x, x_partner = unpack_pair(data, "ParametricMap")
         with tf.GradientTape() as tape:
             terms = self.loss_terms(x, x_partner, training=True)
         weights = self.trainable_weights if self.reconstruction_weight > 0 else self.encoder.trainable_weights
         grads = tape.gradient(terms["loss"], weights)
         self.optimizer.apply(grads, weights)
-        return self._track(terms)
+        return update_trackers(self.trackers, terms)
 
     def test_step(self, data):
-        return self._track(self.loss_terms(*self._pair(data), training=False))
+        return update_trackers(self.trackers, self.loss_terms(*unpack_pair(data, "ParametricMap"), training=False))
 
 
 def build_parametric_map(code_size: int = 2, hidden: Sequence[int] = (256, 256), reconstruction_weight: float = 1.0,
@@ -250,7 +241,6 @@ def train_parametric_map(model: ParametricMap, x: np.ndarray, neighbours: np.nda
     One epoch = every training image once as an anchor, paired with one of its ``k`` neighbours at
     random. ``batch_size`` is also the number of candidates in the loss's denominator (B - 1 negatives).
     """
-    from course_lib.models.cluster_prior import NeighbourPairs
 
     flat = flatten_images(x)
     if batch_size < 2:
