@@ -1,6 +1,7 @@
 # The course pack's commands. Each target creates .venv from pyproject.toml on first use.
 #   make lab                    start the course: JupyterLab on notebooks/
-#   make test                   the whole test suite (unit tests + every notebook, via nbval)
+#   make test                   the whole test suite (unit tests + every notebook, via nbval), in
+#                               TEST_JOBS=2 pytest-xdist workers; each file (one notebook) stays on one worker
 #   make results PROFILE=...    run all notebooks headlessly, write reports/<profile>/RESULTS.md
 
 PYTHON  ?= python3
@@ -8,6 +9,7 @@ VENV    ?= .venv
 PROFILE ?= lecture
 ONLY    ?=
 JOBS    ?= 1
+TEST_JOBS ?= 2
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.course-installed
 
@@ -26,7 +28,7 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 test: $(STAMP)
-	$(PY) -m pytest --nbval-lax --nbval-current-env tests notebooks
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile --nbval-lax --nbval-current-env tests notebooks
 
 unit: $(STAMP)
 	$(PY) -m pytest tests
