@@ -77,6 +77,16 @@ class Report:
     def elapsed_s(self) -> float:
         return time.perf_counter() - self._started
 
+    def time_note(self) -> str:
+        """One line: minutes so far against this profile's budget. Printed, never asserted: wall time depends on
+        the machine and on what else runs on it, and `make results` judges it on a cold cache."""
+        minutes = self.elapsed_s / 60
+        budget = time_budget(self.notebook, self.profile)
+        if budget is None:
+            return f"notebook so far: {minutes:.1f} min (the {self.profile} profile sets no time budget)"
+        verdict = "within" if minutes <= budget else "OVER (busy machine, or shared models trained in this run?)"
+        return f"notebook so far: {minutes:.1f} min, {verdict} the {self.profile} budget of {budget:g} min"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "notebook": self.notebook,

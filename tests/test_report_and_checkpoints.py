@@ -57,6 +57,15 @@ def test_results_markdown_compares_wall_time_with_the_budget(course_env):
     assert "| 99_extra | 1.0 min (60 s) |  |" in text  # no budget set: nothing claimed
 
 
+def test_time_note_judges_elapsed_minutes_against_the_profile_budget(course_env, monkeypatch):
+    rep = report.Report("06_semi_supervised_knn", profile="lecture")
+    monkeypatch.setattr(report.Report, "elapsed_s", property(lambda self: 300.0))
+    assert rep.time_note() == "notebook so far: 5.0 min, within the lecture budget of 6 min"
+    monkeypatch.setattr(report.Report, "elapsed_s", property(lambda self: 420.0))
+    assert rep.time_note().startswith("notebook so far: 7.0 min, OVER")
+    assert "sets no time budget" in report.Report("06_semi_supervised_knn", profile="smoke").time_note()
+
+
 def test_hand_written_notes_survive_every_rewrite(course_env):
     folder = course_env.reports_dir / "lecture"
     folder.mkdir(parents=True)
