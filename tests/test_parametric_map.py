@@ -21,9 +21,9 @@ def blobs(n_per: int = 60, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return x.astype("float32"), np.repeat(np.arange(3), n_per)
 
 
-def test_knn_graph_matches_brute_force_and_excludes_self():
+def test_mine_neighbours_matches_brute_force_and_excludes_self():
     f = np.random.default_rng(1).standard_normal((50, 4)).astype("float32")
-    g = pm.knn_graph(f, k=3, chunk=16)
+    g = pm.mine_neighbours(f, k=3, chunk=16)
     d = ((f[:, None] - f[None]) ** 2).sum(-1)
     np.fill_diagonal(d, np.inf)
     assert g.shape == (50, 3)
@@ -31,13 +31,13 @@ def test_knn_graph_matches_brute_force_and_excludes_self():
     np.testing.assert_array_equal(np.sort(g, 1), np.sort(np.argsort(d, 1)[:, :3], 1))
 
 
-def test_knn_graph_rejects_bad_input():
+def test_mine_neighbours_rejects_bad_input():
     with pytest.raises(ValueError):
-        pm.knn_graph(np.zeros((5, 2)), k=5)
+        pm.mine_neighbours(np.zeros((5, 2)), k=5)
     with pytest.raises(ValueError):
-        pm.knn_graph(np.zeros(5), k=1)
+        pm.mine_neighbours(np.zeros(5), k=1)
     with pytest.raises(ValueError):
-        pm.knn_graph(np.full((5, 2), np.nan), k=1)
+        pm.mine_neighbours(np.full((5, 2), np.nan), k=1)
 
 
 def test_loss_prefers_close_partners():
@@ -79,7 +79,7 @@ def test_pca_projection_layer_is_frozen_and_exact():
 def test_training_lowers_loss_and_keeps_neighbours_closer():
     keras.utils.set_random_seed(0)
     x, y = blobs(60)
-    graph = pm.knn_graph(x, k=5)
+    graph = pm.mine_neighbours(x, k=5)
     model = pm.build_parametric_map(hidden=(32, 32), reconstruction_weight=1.0, learning_rate=3e-3)
     history = pm.train_parametric_map(model, x, graph, epochs=15, batch_size=64)
     loss = history.history["neighbour_loss"]
@@ -94,6 +94,6 @@ def test_fit_needs_pairs_and_batches_of_two():
     model = pm.build_parametric_map(hidden=(8,))
     x, _ = blobs(5)
     with pytest.raises(ValueError):
-        pm.train_parametric_map(model, x, pm.knn_graph(x, 2), epochs=1, batch_size=1)
+        pm.train_parametric_map(model, x, pm.mine_neighbours(x, 2), epochs=1, batch_size=1)
     with pytest.raises(ValueError):
         model.fit(x, epochs=1, verbose=0)

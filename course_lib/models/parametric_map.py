@@ -7,7 +7,7 @@ be close in ``z``; regressing onto a t-SNE "teacher" inherits the teacher's smal
 errors. Training the encoder *directly* on the neighbourhood objective does neither:
 
 1. Build a k-nearest-neighbour graph of the training images in a good feature space (PCA-50 of the
-   pixels: cheap, and less noisy than raw pixels) -- :func:`knn_graph`.
+   pixels: cheap, and less noisy than raw pixels) -- :func:`mine_neighbours` (shared with notebook 09).
 2. Each step takes a batch of ``B`` graph edges ``(i, j(i))`` and encodes both ends. With the heavy-tailed
    (Student-t / Cauchy) similarity of t-SNE and UMAP, ``q(u, v) = 1 / (1 + ||u - v||^2)``, the loss is
 
@@ -44,7 +44,7 @@ import numpy as np
 import keras
 from keras import layers, ops
 
-from course_lib.models.neighbour_pairs import NeighbourPairs, unpack_pair, update_trackers
+from course_lib.models.neighbour_pairs import NeighbourPairs, mine_neighbours, unpack_pair, update_trackers
 
 #: Flattened Fashion-MNIST image size (the encoder takes (N, 784) or (N, 28, 28[, 1])).
 INPUT_DIM = 28 * 28
@@ -58,34 +58,6 @@ def flatten_images(x: np.ndarray, input_dim: int = INPUT_DIM) -> np.ndarray:
     if x.ndim < 2 or int(np.prod(x.shape[1:])) != input_dim:
         raise ValueError(f"expected a batch of images with {input_dim} values each, got shape {x.shape}")
     return x.reshape(len(x), input_dim).astype(np.float32, copy=False)
-
-
-def knn_graph(features: np.ndarray, k: int = 15, chunk: int = 4096) -> np.ndarray:
-    """Indices (N, k) of each row's k nearest *other* rows (Euclidean), by exact brute force.
-
-    Exact, so the graph does not depend on a random approximate search. Each chunk of rows is one matrix
-    product (2 a.b - ||b||^2 ranks the rows like minus the squared distance) and a ``top_k``, both
-    multi-threaded in the backend: about 40 s for N = 60,000 in 50 dimensions on 2 busy CPU cores.
-    """
-    f = np.asarray(features, dtype=np.float32)
-    if f.ndim != 2 or not np.isfinite(f).all():
-        raise ValueError(f"features must be a finite (N, d) array, got shape {f.shape}")
-    if not 1 <= int(k) < len(f):
-        raise ValueError(f"need 1 <= k < N = {len(f)}, got k={k}")
-    k = int(k)
-    every = ops.convert_to_tensor(f)
-    sq = ops.sum(ops.square(every), axis=1)
-    out = np.empty((len(f), k), dtype=np.int64)
-    for start in range(0, len(f), chunk):
-        stop = min(start + chunk, len(f))
-        score = 2.0 * ops.matmul(every[start:stop], ops.transpose(every)) - sq[None, :]
-        found = ops.convert_to_numpy(ops.top_k(score, k + 1, sorted=True)[1])
-        # each row is usually its own first hit, but exact duplicates may come first: drop self wherever it is
-        rows = np.arange(start, stop)[:, None]
-        keep = found != rows
-        keep[keep.sum(axis=1) > k, -1] = False                # self was not among the k + 1: drop the last
-        out[start:stop] = found[keep].reshape(-1, k)
-    return out
 
 
 def cauchy_infonce(z_anchor, z_partner, alpha: float = 1.0, exaggeration: float = 1.0):
