@@ -43,6 +43,7 @@ from keras import layers, ops
 from course_lib import checkpoints
 from course_lib.data.transforms import check_float_images
 from course_lib.models.batches import images_and_labels, latent_codes_and_labels
+from course_lib.models.conditioning import condition_on_label, one_hot_labels
 
 
 def build_generator(latent_dim: int = 64, num_classes: int = 0, width: int = 32) -> keras.Model:
@@ -53,12 +54,7 @@ def build_generator(latent_dim: int = 64, num_classes: int = 0, width: int = 32)
     The label is concatenated to z, so the generator can draw "a 7 in style z".
     """
     z = keras.Input((latent_dim,), name="z")
-    inputs = [z]
-    h = z
-    if num_classes:
-        label = keras.Input((num_classes,), name="label_onehot")
-        inputs.append(label)
-        h = layers.Concatenate()([z, label])
+    inputs, h = condition_on_label(z, z, num_classes)
     h = layers.Dense(7 * 7 * 4 * width, use_bias=False)(h)
     h = layers.BatchNormalization()(h)
     h = layers.ReLU()(h)
@@ -67,7 +63,7 @@ def build_generator(latent_dim: int = 64, num_classes: int = 0, width: int = 32)
     h = layers.BatchNormalization()(h)
     h = layers.ReLU()(h)
     image = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid", name="image")(h)
-    return keras.Model(inputs if num_classes else z, image, name="generator")
+    return keras.Model(inputs, image, name="generator")
 
 
 def build_discriminator(num_classes: int = 0, width: int = 32, hidden: int = 128, dropout: float = 0.0) -> keras.Model:
@@ -202,12 +198,7 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------ building blocks
     def _onehot(self, labels):
-        if labels is None:
-            raise ValueError("this is a conditional GAN: pass the digit labels too")
-        labels = ops.convert_to_tensor(labels)
-        if len(labels.shape) == 2 and labels.shape[-1] == self.num_classes:
-            return ops.cast(labels, "float32")
-        return ops.one_hot(ops.cast(ops.reshape(labels, (-1,)), "int32"), self.num_classes)
+        return one_hot_labels(labels, self.num_classes, "GAN")
 
     def generate(self, z, labels=None, training: bool = False, averaged: bool | None = None):
         """G(z[, y]) as a backend tensor (N, 28, 28, 1).

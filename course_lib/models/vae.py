@@ -29,6 +29,7 @@ import numpy as np
 
 from course_lib.data.transforms import check_float_images
 from course_lib.models.batches import images_and_labels, latent_codes_and_labels
+from course_lib.models.conditioning import condition_on_label, one_hot_labels
 from keras import layers, ops
 
 LOG_2PI = math.log(2.0 * math.pi)
@@ -44,32 +45,23 @@ def build_encoder(latent_dim: int, num_classes: int = 0, width: int = 16, hidden
     h = layers.Conv2D(width, 3, strides=2, padding="same", activation="relu")(image)
     h = layers.Conv2D(2 * width, 3, strides=2, padding="same", activation="relu")(h)
     h = layers.Flatten()(h)
-    inputs = [image]
-    if num_classes:
-        label = keras.Input((num_classes,), name="label_onehot")
-        inputs.append(label)
-        h = layers.Concatenate()([h, label])
+    inputs, h = condition_on_label(image, h, num_classes)
     h = layers.Dense(hidden, activation="relu")(h)
     z_mean = layers.Dense(latent_dim, name="z_mean")(h)
     z_log_var = layers.Dense(latent_dim, name="z_log_var")(h)
-    return keras.Model(inputs if num_classes else image, [z_mean, z_log_var], name="encoder")
+    return keras.Model(inputs, [z_mean, z_log_var], name="encoder")
 
 
 def build_decoder(latent_dim: int, num_classes: int = 0, width: int = 16, hidden: int = 256) -> keras.Model:
     """Latent code (and one-hot label) -> Bernoulli logits (N, 28, 28, 1); the mirror of the encoder."""
     z = keras.Input((latent_dim,), name="z")
-    inputs = [z]
-    h = z
-    if num_classes:
-        label = keras.Input((num_classes,), name="label_onehot")
-        inputs.append(label)
-        h = layers.Concatenate()([z, label])
+    inputs, h = condition_on_label(z, z, num_classes)
     h = layers.Dense(hidden, activation="relu")(h)
     h = layers.Dense(7 * 7 * 2 * width, activation="relu")(h)
     h = layers.Reshape((7, 7, 2 * width))(h)
     h = layers.Conv2DTranspose(width, 3, strides=2, padding="same", activation="relu")(h)
     logits = layers.Conv2DTranspose(1, 3, strides=2, padding="same", name="logits")(h)
-    return keras.Model(inputs if num_classes else z, logits, name="decoder")
+    return keras.Model(inputs, logits, name="decoder")
 
 
 _check_images = check_float_images  # shared with the other model families (course_lib.data.transforms)
@@ -116,12 +108,7 @@ class VAE(keras.Model):
 
     # ------------------------------------------------------------------ building blocks
     def _onehot(self, labels):
-        if labels is None:
-            raise ValueError("this is a conditional VAE: pass the digit labels too")
-        labels = ops.convert_to_tensor(labels)
-        if len(labels.shape) == 2 and labels.shape[-1] == self.num_classes:
-            return ops.cast(labels, "float32")
-        return ops.one_hot(ops.cast(ops.reshape(labels, (-1,)), "int32"), self.num_classes)
+        return one_hot_labels(labels, self.num_classes, "VAE")
 
     def _enc_inputs(self, x, labels):
         x = ops.convert_to_tensor(x, "float32")
