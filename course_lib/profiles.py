@@ -73,7 +73,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "shared_mnist_classifier": {
         "smoke": {"n_train": 4_000, "epochs": 2, "batch_size": 64, "n_test": 2_000, "min_test_accuracy": 0.80},
         "lecture": {"n_train": 60_000, "epochs": 3, "batch_size": 64, "n_test": 10_000, "min_test_accuracy": 0.993},
-        "full": {"n_train": 60_000, "epochs": 12, "batch_size": 64, "n_test": 10_000, "min_test_accuracy": 0.994},
+        "full": {"n_train": 60_000, "epochs": 6, "batch_size": 64, "n_test": 10_000, "min_test_accuracy": 0.994},
     },
     "03_variational_autoencoder": {
         "smoke": {"n_train": 2_000, "epochs": 3, "latent_dim": 16, "n_train_2d": 1_000, "epochs_2d": 1,
