@@ -114,7 +114,10 @@ def neighbours(reference: np.ndarray, query: np.ndarray | None = None, k: int = 
     model = NearestNeighbors(n_neighbors=k + (query is None)).fit(reference)
     if query is None:
         dist, idx = model.kneighbors(reference)
-        return idx[:, 1:], dist[:, 1:]
+        # each point is usually its own first hit, but an exact duplicate may come first: drop self wherever it is
+        keep = idx != np.arange(len(idx))[:, None]
+        keep[keep.sum(axis=1) > k, -1] = False              # self was not among the k + 1: drop the farthest
+        return idx[keep].reshape(-1, k), dist[keep].reshape(-1, k)
     query = _as_features(query, "query")
     if query.shape[1] != reference.shape[1]:
         raise ValueError(f"query has {query.shape[1]} features, reference {reference.shape[1]}")

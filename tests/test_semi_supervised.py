@@ -65,6 +65,8 @@ def test_knn_predict_and_neighbours():
     idx, dist = ss.neighbours(x, k=3)
     assert idx.shape == (len(x), 3) and not np.any(idx == np.arange(len(x))[:, None])
     assert np.all(np.diff(dist, axis=1) >= 0)
+    twins, _ = ss.neighbours(np.zeros((6, 2)), k=3)            # exact duplicates: self must still be dropped
+    assert not np.any(twins == np.arange(6)[:, None])
     with pytest.raises(ValueError, match="2-D"):
         ss.neighbours(np.zeros((5, 2, 2)))
     with pytest.raises(ValueError, match="features"):
