@@ -134,21 +134,33 @@ class GAN(keras.Model):
         class_weight: (conditional only) weight of the auxiliary classification losses: D's cross-entropy on
             real digits and G's cross-entropy for "D's class head should see the digit I was asked for".
         d_dropout: dropout rate after D's convolutions (0 = none); a slightly handicapped D keeps G learning.
+        info_codes: (unconditional only) if > 0, an **InfoGAN** categorical code (Chen et al. 2016): G also takes
+            a random one-hot code c of this many categories, D's second head Q guesses c from G(z, c), and both
+            minimise that cross-entropy (weight ``info_weight``), a lower bound on the mutual information
+            I(c; G(z, c)). No labels are used: G is pushed to make c *visible* in the image, and on MNIST the
+            cheapest visible thing is the digit, so each category tends to become one clean digit shape instead
+            of G blending shapes from one smooth z.
         seed: seeds the noise drawn in ``train_step``.
     """
 
     def __init__(self, latent_dim: int = 64, num_classes: int = 0, width: int = 32, label_smoothing: float = 0.0,
                  ema_decay: float = 0.0, class_weight: float = 1.0, d_dropout: float = 0.0,
-                 generator_width: int | None = None, seed: int = 0, **kwargs):
+                 generator_width: int | None = None, info_codes: int = 0, info_weight: float = 1.0, seed: int = 0,
+                 **kwargs):
         super().__init__(**kwargs)
         if latent_dim < 1:
             raise ValueError(f"latent_dim must be >= 1, got {latent_dim}")
         if num_classes < 0:
             raise ValueError(f"num_classes must be 0 (unconditional) or the number of classes, got {num_classes}")
+        if info_codes < 0 or (info_codes and num_classes) or info_weight < 0:
+            raise ValueError("info_codes (an InfoGAN code, >= 0) is for unconditional GANs only, with info_weight >= 0; "
+                             f"got info_codes={info_codes}, num_classes={num_classes}, info_weight={info_weight}")
         if not 0.0 <= label_smoothing < 0.5:
             raise ValueError(f"label_smoothing must be in [0, 0.5), got {label_smoothing}")
         self.latent_dim = int(latent_dim)
         self.num_classes = int(num_classes)
+        self.info_codes = int(info_codes)
+        self.info_weight = float(info_weight)
         self.width = int(width)
         self.generator_width = int(generator_width or width)
         if not 0.0 <= ema_decay < 1.0:
@@ -160,17 +172,18 @@ class GAN(keras.Model):
         self.class_weight = float(class_weight)
         self.d_dropout = float(d_dropout)
         self.seed = int(seed)
-        self.generator = build_generator(latent_dim, num_classes, self.generator_width)
+        self.generator = build_generator(latent_dim, self.code_size, self.generator_width)
         # the averaged generator (same architecture); None when ema_decay == 0
-        self.ema_generator = build_generator(latent_dim, num_classes, self.generator_width) if ema_decay > 0 else None
+        self.ema_generator = build_generator(latent_dim, self.code_size, self.generator_width) if ema_decay > 0 else None
         self.ema_steps = self.add_weight(shape=(), initializer="zeros", trainable=False, name="ema_steps")
-        self.discriminator = build_discriminator(num_classes, width, dropout=d_dropout)
+        self.discriminator = build_discriminator(self.code_size, width, dropout=d_dropout)
         self.noise = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
-        # conditional only: how often D's class head names the true digit (real) / the requested one (fake)
+        # how often D's class head names the true digit of real images (conditional only) and the requested digit
+        # or InfoGAN code of generated ones
         self.class_real_tracker = keras.metrics.Mean(name="class_acc_real")
         self.class_fake_tracker = keras.metrics.Mean(name="class_acc_fake")
 
@@ -178,17 +191,26 @@ class GAN(keras.Model):
         return {"latent_dim": self.latent_dim, "num_classes": self.num_classes, "width": self.width,
                 "label_smoothing": self.label_smoothing, "ema_decay": self.ema_decay,
                 "class_weight": self.class_weight, "d_dropout": self.d_dropout,
-                "generator_width": self.generator_width, "seed": self.seed,
+                "generator_width": self.generator_width, "info_codes": self.info_codes,
+                "info_weight": self.info_weight, "seed": self.seed,
                 "name": self.name}
 
     @property
     def conditional(self) -> bool:
+        """Trained with labels (and told the digit to draw)."""
         return self.num_classes > 0
+
+    @property
+    def code_size(self) -> int:
+        """Length of G's one-hot input and of D's second head: the digit classes or the InfoGAN categories."""
+        return self.num_classes or self.info_codes
 
     @property
     def metrics(self):
         trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
-        return trackers + ([self.class_real_tracker, self.class_fake_tracker] if self.conditional else [])
+        if self.conditional:
+            return trackers + [self.class_real_tracker, self.class_fake_tracker]
+        return trackers + ([self.class_fake_tracker] if self.info_codes else [])
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Two optimizers, one per player (DCGAN default: Adam(2e-4, beta_1=0.5) for both)."""
@@ -198,7 +220,11 @@ class GAN(keras.Model):
 
     # ------------------------------------------------------------------ building blocks
     def _onehot(self, labels):
-        return one_hot_labels(labels, self.num_classes, "GAN")
+        return one_hot_labels(labels, self.code_size, "GAN")
+
+    def _random_codes(self, n):
+        """One-hot InfoGAN codes drawn uniformly (train_step, and generate() when none are given)."""
+        return ops.one_hot(keras.random.randint((n,), 0, self.info_codes, seed=self.noise), self.info_codes)
 
     def generate(self, z, labels=None, training: bool = False, averaged: bool | None = None):
         """G(z[, y]) as a backend tensor (N, 28, 28, 1).
@@ -210,21 +236,23 @@ class GAN(keras.Model):
         if use_ema and self.ema_generator is None:
             raise ValueError("this GAN keeps no averaged generator (ema_decay=0)")
         net = self.ema_generator if use_ema else self.generator
-        return net([z, self._onehot(labels)] if self.conditional else z, training=training)
+        if self.info_codes and labels is None:
+            return net([z, self._random_codes(ops.shape(z)[0])], training=training)
+        return net([z, self._onehot(labels)] if self.code_size else z, training=training)
 
     def discriminate(self, x, labels=None, training: bool = False):
         """D's realness logits (N, 1) for images x (``labels`` is accepted and ignored: D is not told y)."""
         return self._discriminator_heads(x, training)[0]
 
     def classify(self, x, training: bool = False):
-        """(Conditional GAN) logits (N, num_classes) of D's auxiliary class head for images x."""
-        if not self.conditional:
-            raise ValueError("an unconditional GAN's discriminator has no class head")
+        """Logits of D's second head for images x: the digit (conditional GAN) or the InfoGAN code (Q)."""
+        if not self.code_size:
+            raise ValueError("a plain DCGAN's discriminator has no class head (conditional GANs and InfoGANs have one)")
         return self._discriminator_heads(x, training)[1]
 
     def _discriminator_heads(self, x, training: bool):
         out = self.discriminator(ops.convert_to_tensor(x, "float32"), training=training)
-        return tuple(out) if self.conditional else (out, None)
+        return tuple(out) if self.code_size else (out, None)
 
     def call(self, inputs, training: bool = False):
         """Generator output for z (or (z, labels) for the conditional GAN)."""
@@ -275,23 +303,32 @@ class GAN(keras.Model):
         real, labels = self._unpack(data)
         onehot = self._onehot(labels) if self.conditional else None
         batch = ops.shape(real)[0]
-        # 1) discriminator step: real images up, generated images down (+ name the digit of real images)
+        # 1) discriminator step: real images up, generated images down (+ name the digit of real images, or
+        #    for an InfoGAN: recover the code the generated images were drawn with)
         z = keras.random.normal((batch, self.latent_dim), seed=self.noise)
+        code = self._random_codes(batch) if self.info_codes else onehot
         with tf.GradientTape() as tape:
-            fake = self.generate(z, onehot, training=True, averaged=False)
+            fake = self.generate(z, code, training=True, averaged=False)
             real_logits, real_classes = self._discriminator_heads(real, training=True)
-            fake_logits, _ = self._discriminator_heads(fake, training=True)
+            fake_logits, fake_classes = self._discriminator_heads(fake, training=True)
             d_loss = self.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
-            d_total = d_loss + (self.class_weight * self.class_loss(real_classes, onehot) if self.conditional else 0.0)
+            d_total = d_loss
+            if self.conditional:
+                d_total += self.class_weight * self.class_loss(real_classes, onehot)
+            elif self.info_codes:
+                d_total += self.info_weight * self.class_loss(fake_classes, code)
         grads = tape.gradient(d_total, self.discriminator.trainable_weights)
         self.d_optimizer.apply(grads, self.discriminator.trainable_weights)
-        # 2) generator step: fresh noise, make D say "real" (+ make D's class head see the requested digit)
+        # 2) generator step: fresh noise, make D say "real" (+ make D's class head see the requested digit/code)
         z = keras.random.normal((batch, self.latent_dim), seed=self.noise)
+        code = self._random_codes(batch) if self.info_codes else onehot
         with tf.GradientTape() as tape:
             g_logits, g_classes = self._discriminator_heads(
-                self.generate(z, onehot, training=True, averaged=False), training=True)
+                self.generate(z, code, training=True, averaged=False), training=True)
             g_loss = self.generator_loss(g_logits)
-            g_total = g_loss + (self.class_weight * self.class_loss(g_classes, onehot) if self.conditional else 0.0)
+            g_total = g_loss
+            if self.code_size:
+                g_total += (self.class_weight if self.conditional else self.info_weight) * self.class_loss(g_classes, code)
         grads = tape.gradient(g_total, self.generator.trainable_weights)
         self.g_optimizer.apply(grads, self.generator.trainable_weights)
         if self.ema_generator is not None:
@@ -307,13 +344,19 @@ class GAN(keras.Model):
         self.d_fake_tracker.update_state(ops.mean(ops.sigmoid(fake_logits)))
         if self.conditional:
             self.class_real_tracker.update_state(self._class_accuracy(real_classes, onehot))
-            self.class_fake_tracker.update_state(self._class_accuracy(g_classes, onehot))
+        if self.code_size:
+            self.class_fake_tracker.update_state(self._class_accuracy(g_classes, code))
         return {m.name: m.result() for m in self.metrics}
 
     # ------------------------------------------------------------------ convenience for notebooks
     def decode(self, z, labels=None, batch_size: int = 1000) -> np.ndarray:
-        """Images (N, 28, 28, 1) for latent codes z (N, latent_dim), as NumPy (same name as VAE.decode)."""
-        z, labels = latent_codes_and_labels(z, labels, self.latent_dim, self.num_classes if self.conditional else 0, "GAN")
+        """Images (N, 28, 28, 1) for latent codes z (N, latent_dim), as NumPy (same name as VAE.decode).
+
+        An InfoGAN given no ``labels`` (codes) draws them uniformly from a fixed seed, so a call is reproducible.
+        """
+        if self.info_codes and labels is None:
+            labels = np.random.default_rng(len(z)).integers(0, self.info_codes, len(z))
+        z, labels = latent_codes_and_labels(z, labels, self.latent_dim, self.code_size, "GAN")
         out = []
         for i in range(0, len(z), batch_size):
             lab = None if labels is None else labels[i:i + batch_size]
@@ -326,6 +369,8 @@ class GAN(keras.Model):
         ``truncation`` t draws z from the normal truncated to [-t, t] per coordinate (see ``truncated_normal``);
         ``None`` (default) is the untruncated prior the generator was trained with.
         """
+        if self.info_codes and labels is None:  # InfoGAN: uniform codes, from the same seed
+            labels = np.random.default_rng([seed, 1]).integers(0, self.info_codes, n)
         return self.decode(truncated_normal(n, self.latent_dim, truncation, seed), labels)
 
 
