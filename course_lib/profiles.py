@@ -97,22 +97,23 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # truncation_levels: the trade-off table; n_eval: samples per metric (>= 5,000 in lecture); vae_*: the
         # notebook-03 VAE retrained here for the comparison; n_walks/walk_steps: latent walks measured;
         # grid_columns: samples per digit in the conditional grid; exercise_steps: the short runs of exercise 3;
-        # min_*/max_*: checks.
+        # info_codes/info_weight: the unconditional GAN's InfoGAN code (categories, 0 = a plain DCGAN) and the
+        # weight of its mutual-information term; min_*/max_*: checks.
         "smoke": {"n_train": 2_000, "steps_per_epoch": 20, "epochs": 2, "cgan_epochs": 2, "batch_size": 64,
                   "learning_rate": 3e-3, "width": 16, "generator_width": 16, "latent_dim": 64,
                   "label_smoothing": 0.1, "ema_decay": 0.99, "d_dropout": 0.3, "class_weight": 1.0,
                   "truncation": None, "truncation_levels": [1.0, 0.5], "n_eval": 600, "vae_n_train": 2_000,
                   "vae_epochs": 2, "vae_latent_dim": 16, "n_walks": 20, "walk_steps": 9, "grid_columns": 6,
-                  "exercise_steps": 10,
+                  "exercise_steps": 10, "info_codes": 10, "info_weight": 1.0,
                   "min_recognisable": 0.0, "min_class_share": 0.0, "max_class_share": 1.0,
                   "min_cgan_agreement": 0.0},
-        "lecture": {"n_train": 60_000, "steps_per_epoch": 250, "epochs": 12, "cgan_epochs": 5, "batch_size": 64,
-                    "learning_rate": 3e-3, "width": 16, "generator_width": 16, "latent_dim": 64,
+        "lecture": {"n_train": 60_000, "steps_per_epoch": 250, "epochs": 16, "cgan_epochs": 5, "batch_size": 64,
+                    "learning_rate": 3e-3, "width": 16, "generator_width": 32, "latent_dim": 64,
                     "label_smoothing": 0.1, "ema_decay": 0.99, "d_dropout": 0.3, "class_weight": 1.0,
                     "truncation": None, "truncation_levels": [1.0, 0.5], "n_eval": 5_000,
                     "vae_n_train": 20_000,
                     "vae_epochs": 4, "vae_latent_dim": 16, "n_walks": 200, "walk_steps": 11, "grid_columns": 10,
-                    "exercise_steps": 200,
+                    "exercise_steps": 200, "info_codes": 20, "info_weight": 1.0,
                     "min_recognisable": 0.90, "min_class_share": 0.05, "max_class_share": 0.15,
                     "min_cgan_agreement": 0.95},
         "full": {"n_train": 60_000, "steps_per_epoch": 1_000, "epochs": 30, "cgan_epochs": 30, "batch_size": 64,
@@ -121,7 +122,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
                  "truncation": None, "truncation_levels": [1.5, 1.0, 0.75, 0.5], "n_eval": 10_000,
                  "vae_n_train": 60_000,
                  "vae_epochs": 30, "vae_latent_dim": 16, "n_walks": 500, "walk_steps": 11, "grid_columns": 10,
-                 "exercise_steps": 1_000,
+                 "exercise_steps": 1_000, "info_codes": 20, "info_weight": 1.0,
                  "min_recognisable": 0.95, "min_class_share": 0.07, "max_class_share": 0.13,
                  "min_cgan_agreement": 0.98},
     },
