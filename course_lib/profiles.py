@@ -107,7 +107,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
                   "exercise_steps": 10, "info_codes": 10, "info_weight": 1.0,
                   "min_recognisable": 0.0, "min_class_share": 0.0, "max_class_share": 1.0,
                   "min_cgan_agreement": 0.0},
-        "lecture": {"n_train": 60_000, "steps_per_epoch": 250, "epochs": 16, "cgan_epochs": 5, "batch_size": 64,
+        "lecture": {"n_train": 60_000, "steps_per_epoch": 250, "epochs": 20, "cgan_epochs": 5, "batch_size": 64,
                     "learning_rate": 3e-3, "width": 16, "generator_width": 32, "latent_dim": 64,
                     "label_smoothing": 0.1, "ema_decay": 0.99, "d_dropout": 0.3, "class_weight": 1.0,
                     "truncation": None, "truncation_levels": [1.0, 0.5], "n_eval": 5_000,
