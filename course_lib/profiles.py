@@ -153,7 +153,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
                     "min_pca_improvement": 0.0, "max_reference_mse": 0.04, "max_largest_code_mse": 0.015,
                     "max_time_ratio": 1.0, "min_feature_accuracy": 0.78},
         "full": {"n_train": 60_000, "n_test": 10_000, "reference_epochs": 5, "reference_batch_size": 128,
-                 "epochs": 8, "batch_size": 256, "code_sizes": [2, 8, 32, 128, 256], "feature_code_size": 32,
+                 "epochs": 7, "batch_size": 256, "code_sizes": [2, 8, 32, 128, 256], "feature_code_size": 32,
                  "denoise_epochs": 5, "noise_std": 0.3, "knn_k": 5, "beat_pca_sizes": [2, 8, 32],
                  "min_pca_improvement": 0.10, "max_reference_mse": 0.0217, "max_largest_code_mse": 0.004,
                  "max_time_ratio": 1.0, "min_feature_accuracy": 0.82},
@@ -164,26 +164,27 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # trustworthiness sample; map_epochs: the plain 2-D autoencoder (and the guided one of exercise 3);
         # pmap_*: the parametric neighbour-embedding map (course_lib.models.parametric_map), trained on the first
         # pmap_n_train training images (unlabelled; 60,000 = all of them), kNN graph with pmap_k neighbours in
-        # PCA-50, frozen PCA-pmap_pca_dims first layer; min_param_knn: its kNN accuracy on the test part.
+        # PCA-50, frozen PCA-pmap_pca_dims first layer, pmap_epochs of the neighbour loss on batches of
+        # pmap_batch_size edges, then pmap_decoder_epochs for its decoder; min_param_knn: its kNN accuracy on the test part.
         "smoke": {"n_train": 1_000, "n_test": 300, "n_study": 400, "seeds": [0, 1], "perplexities": [5, 30],
                   "umap_neighbors": [5, 30], "umap_min_dists": [0.0, 0.5], "trust_sample": 400, "trust_k": 10,
                   "knn_k": 5, "map_epochs": 3, "map_batch_size": 128, "guide_weight": 1.0,
-                  "pmap_n_train": 1_000, "pmap_k": 10, "pmap_pca_dims": 50, "pmap_epochs": 3, "pmap_batch_size": 128,
-                  "pmap_learning_rate": 1e-2, "pmap_reconstruction_weight": 1.0,
+                  "pmap_n_train": 1_000, "pmap_k": 10, "pmap_pca_dims": 50, "pmap_epochs": 20, "pmap_batch_size": 128,
+                  "pmap_learning_rate": 1e-2, "pmap_decoder_epochs": 3,
                   "min_param_knn": 0.3, "min_trustworthiness": 0.6},
         "lecture": {"n_train": 20_000, "n_test": 5_000, "n_study": 2_000, "seeds": [0, 1],
                     "perplexities": [5, 30, 100], "umap_neighbors": [5, 50], "umap_min_dists": [0.0, 0.8],
                     "trust_sample": 3_000, "trust_k": 10, "knn_k": 5, "map_epochs": 10, "map_batch_size": 256,
                     "guide_weight": 1.0, "pmap_n_train": 60_000, "pmap_k": 15, "pmap_pca_dims": 100,
-                    "pmap_epochs": 12, "pmap_batch_size": 512, "pmap_learning_rate": 1e-2,
-                    "pmap_reconstruction_weight": 1.0,
+                    "pmap_epochs": 100, "pmap_batch_size": 1024, "pmap_learning_rate": 1e-2,
+                    "pmap_decoder_epochs": 5,
                     "min_param_knn": 0.70, "min_trustworthiness": 0.85},
         "full": {"n_train": 60_000, "n_test": 10_000, "n_study": 10_000, "seeds": [0, 1, 2, 3],
                  "perplexities": [5, 30, 100, 300], "umap_neighbors": [5, 15, 50, 200],
                  "umap_min_dists": [0.0, 0.1, 0.8], "trust_sample": 5_000, "trust_k": 10, "knn_k": 5,
                  "map_epochs": 20, "map_batch_size": 256, "guide_weight": 1.0,
-                 "pmap_n_train": 60_000, "pmap_k": 15, "pmap_pca_dims": 100, "pmap_epochs": 40, "pmap_batch_size": 512,
-                 "pmap_learning_rate": 1e-2, "pmap_reconstruction_weight": 1.0,
+                 "pmap_n_train": 60_000, "pmap_k": 15, "pmap_pca_dims": 100, "pmap_epochs": 300, "pmap_batch_size": 1024,
+                 "pmap_learning_rate": 1e-2, "pmap_decoder_epochs": 20,
                  "min_param_knn": 0.72, "min_trustworthiness": 0.9},
     },
     "05_shared_latent_translation": {

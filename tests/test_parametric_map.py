@@ -49,7 +49,7 @@ def test_loss_prefers_close_partners():
 
 
 def test_shapes_decoder_and_bad_inputs():
-    model = pm.build_parametric_map(hidden=(16, 16), reconstruction_weight=1.0)
+    model = pm.build_parametric_map(hidden=(16, 16))
     x, _ = blobs(10)
     assert model.embed(x.reshape(-1, 28, 28)).shape == (30, 2)
     assert model.decode(np.zeros((4, 2), "float32")).shape == (4, 28, 28)
@@ -60,7 +60,7 @@ def test_shapes_decoder_and_bad_inputs():
     with pytest.raises(ValueError):
         model.decode(np.zeros((4, 3), "float32"))
     with pytest.raises(ValueError):
-        pm.ParametricMap(reconstruction_weight=-1.0)
+        pm.ParametricMap(pca_dims=-1)
     with pytest.raises(ValueError):
         pm.ParametricMap(alpha=0.0)
 
@@ -70,30 +70,62 @@ def test_pca_projection_layer_is_frozen_and_exact():
 
     x, _ = blobs(20)
     pca = PCA(5).fit(x)
-    model = pm.build_parametric_map(hidden=(8,), pca=pca)
-    layer = model.encoder.get_layer("pca")
-    assert not layer.trainable
-    np.testing.assert_allclose(layer(x[:4]), pca.transform(x[:4]), atol=1e-4)
+    plain = pm.build_parametric_map(hidden=(8,), pca=pca, whiten=False).encoder.get_layer("pca")
+    assert not plain.trainable
+    np.testing.assert_allclose(plain(x[:4]), pca.transform(x[:4]), atol=1e-4)
+    model = pm.build_parametric_map(hidden=(8,), pca=pca)                 # whitened by default
+    projected = model.project(x)
+    np.testing.assert_allclose(projected, pca.transform(x) / np.sqrt(pca.explained_variance_), atol=1e-3)
+    np.testing.assert_allclose(projected.std(axis=0), 1.0, atol=0.02)
+    with pytest.raises(ValueError, match="scale"):
+        model.set_projection(pca.mean_, pca.components_, scale=np.zeros(5))
 
 
 def test_training_lowers_loss_and_keeps_neighbours_closer():
     keras.utils.set_random_seed(0)
     x, y = blobs(60)
     graph = pm.mine_neighbours(x, k=5)
-    model = pm.build_parametric_map(hidden=(32, 32), reconstruction_weight=1.0, learning_rate=3e-3)
-    history = pm.train_parametric_map(model, x, graph, epochs=15, batch_size=64)
-    loss = history.history["neighbour_loss"]
-    assert np.isfinite(loss).all() and loss[-1] < loss[0]
+    model = pm.build_parametric_map(hidden=(32, 32), learning_rate=3e-3)
+    history = pm.train_parametric_map(model, x, graph, epochs=15, batch_size=64, decoder_epochs=30)
+    loss, drawn = history["neighbour_loss"], history["decoder_loss"]
+    assert len(loss) == 15 and np.isfinite(loss).all() and loss[-1] < loss[0]
+    assert len(drawn) == 30 and drawn[-1] < drawn[0]
     z = model.embed(x)
     d = np.linalg.norm(z[:, None] - z[None], axis=-1)
     neighbour = np.take_along_axis(d, graph, axis=1).mean()
     assert neighbour < 0.5 * d[y[:, None] != y[None, :]].mean()
 
 
-def test_fit_needs_pairs_and_batches_of_two():
+def test_training_needs_pairs_and_batches_of_two():
     model = pm.build_parametric_map(hidden=(8,))
     x, _ = blobs(5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="batch_size"):
         pm.train_parametric_map(model, x, pm.mine_neighbours(x, 2), epochs=1, batch_size=1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="neighbours"):
+        pm.train_parametric_map(model, x, pm.mine_neighbours(x[:10], 2), epochs=1)
+    with pytest.raises(ValueError, match="train_parametric_map"):
         model.fit(x, epochs=1, verbose=0)
+
+
+def test_training_with_projection_is_reproducible_and_survives_a_checkpoint(tmp_path):
+    from sklearn.decomposition import PCA
+
+    x, _ = blobs(30)
+    pca = PCA(6).fit(x)
+    graph = pm.mine_neighbours(pca.transform(x), k=3)
+
+    def trained() -> pm.ParametricMap:
+        keras.utils.set_random_seed(1)
+        model = pm.build_parametric_map(hidden=(8,), pca=pca)
+        pm.train_parametric_map(model, x, graph, epochs=3, batch_size=32, seed=4, decoder_epochs=1)
+        return model
+
+    first, second = trained(), trained()
+    np.testing.assert_allclose(first.embed(x), second.embed(x), atol=1e-5)
+    np.testing.assert_allclose(first.encoder.get_layer("pca").get_weights()[0],
+                               pca.components_.T / np.sqrt(pca.explained_variance_), atol=1e-5)
+    path = tmp_path / "map.keras"
+    first.save(path)
+    loaded = keras.models.load_model(path, custom_objects={"ParametricMap": pm.ParametricMap})
+    np.testing.assert_allclose(loaded.embed(x), first.embed(x), atol=1e-5)
+    np.testing.assert_allclose(loaded.decode(np.zeros((2, 2), "float32")), first.decode(np.zeros((2, 2), "float32")), atol=1e-5)
