@@ -242,8 +242,8 @@ def train_parametric_map(model: ParametricMap, x: np.ndarray, neighbours: np.nda
        once, paired with one of its ``k`` neighbours drawn at random; ``batch_size`` is also the number of
        candidates in the loss's denominator (B - 1 negatives: more negatives, closer to t-SNE). The whole
        epoch -- shuffling, drawing partners, every step -- runs as one compiled TensorFlow graph on inputs
-       projected once, which is what makes hundreds of epochs affordable on a CPU (about 10x faster per
-       epoch than ``fit`` over the same batches, measured on 2 cores).
+       projected once, which is what makes 50-150 epochs affordable on a CPU (about 10x faster per epoch
+       than ``fit`` over the same batches, measured on 2 cores).
     2. The decoder, with the codes frozen: it learns to draw the map (mean squared error to the image), so
        the model stays an autoencoder without the reconstruction pulling the layout away from the neighbours.
     """
@@ -290,9 +290,9 @@ def train_parametric_map(model: ParametricMap, x: np.ndarray, neighbours: np.nda
             optimizer.learning_rate = start_lr * (1.0 - epoch / int(epochs))
         history["neighbour_loss"].append(float(one_epoch()))
     if decoder_epochs > 0:
-        drawer = keras.Sequential([model.decoder])      # a throw-away wrapper: the map itself stays uncompiled for it
+        drawer = keras.Sequential([model.decoder])      # a throw-away wrapper, so the map keeps its own optimizer
         drawer.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse", jit_compile=False)
-        fitted = drawer.fit(model.embed(flat), flat, epochs=int(decoder_epochs),
-                                   batch_size=decoder_batch_size, verbose=0)
+        fitted = drawer.fit(model.embed(flat), flat, epochs=int(decoder_epochs), batch_size=decoder_batch_size,
+                            verbose=0)
         history["decoder_loss"] = [float(v) for v in fitted.history["loss"]]
     return history
