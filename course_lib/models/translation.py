@@ -50,6 +50,15 @@ arrays of equal length (see :func:`training_arrays`), so the checkpoint cache an
 
 The module also holds the honest baseline: :func:`build_kannada_cnn`, a small augmented CNN trained only on
 the same labelled Kannada images (:func:`train_kannada_cnn`).
+
+Where the translator loses to that baseline (lecture sizes, 1 % labels, one epoch, 2 CPU threads; "Kannada /
+Dig" accuracy of the class head, translation within a point of it): the CNN reaches 0.949 / 0.801, this
+architecture 0.953 / 0.732. Encoder variants measured without closing the Dig-MNIST gap: a max-pooled stem
+(convolution, pooling, convolution, pooling, convolution) 0.955 / 0.774 with the semantic term off (the plain
+stem: 0.952 / 0.746 in the same setting) at 1.6 times the cost of a step; the CNN's own four-convolution stem
+with dropout 0.3 in the shared encoder 0.947 / 0.742 at three times the cost; dropout 0.3 on the plain or the
+pooled stem, no gain. Without the semantic term the translations themselves fall to 0.82 / 0.59 (plain stem):
+the frozen judge's term is what keeps the MNIST decoder drawing the class the head chose.
 """
 
 from __future__ import annotations
