@@ -23,6 +23,20 @@ from pathlib import Path
 from course_lib import config
 from course_lib.report import write_results
 
+#: Seconds one notebook cell may run, per profile, before the runner gives up on the notebook. A full-profile
+#: grid is one cell that trains for hours on a CPU (notebook 05: six translators and their baselines), so a
+#: one-hour limit would throw that work away; the smaller profiles keep it, so that a hung cell still fails.
+CELL_TIMEOUT_S: dict[str, int] = {"smoke": 3600, "lecture": 3600, "full": 12 * 3600}
+
+
+def cell_timeout(profile: str, requested: int | None = None) -> int:
+    """The per-cell limit in seconds: ``requested`` when given (``--timeout``), else the profile's default."""
+    if requested is not None:
+        if requested < 1:
+            raise ValueError(f"a cell timeout must be at least 1 second, got {requested}")
+        return int(requested)
+    return CELL_TIMEOUT_S.get(profile, 3600)
+
 
 def notebooks(root: Path, prefixes: list[str]) -> list[Path]:
     """The numbered notebooks in ``root``, optionally only those whose names start with a prefix."""
@@ -64,10 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default=os.environ.get("COURSE_PROFILE", config.DEFAULT_PROFILE))
     parser.add_argument("--warm", action="store_true", help="reuse the checkpoint cache (wall times then exclude training)")
-    parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
+    parser.add_argument("--timeout", type=int, default=None,
+                        help="seconds allowed per cell (default: CELL_TIMEOUT_S of the profile)")
     parser.add_argument("prefixes", nargs="*", help="only run notebooks whose names start with these")
     args = parser.parse_args(argv)
     profile = config.check_profile(args.profile)
+    timeout = cell_timeout(profile, args.timeout)
     os.environ["COURSE_PROFILE"] = profile
 
     root = config.REPO_ROOT / "notebooks"
@@ -84,10 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     for i, path in enumerate(todo, 1):
         print(f"[{i}/{len(todo)}] {path.stem} (profile {profile}) ...", flush=True)
         try:
-            seconds = execute(path, out_dir, args.timeout)
+            seconds = execute(path, out_dir, timeout)
         except Exception as err:
             failures.append(path.stem)
             print(f"    FAILED: {type(err).__name__}: {str(err)[-2000:]}", flush=True)
+            if "timed out" in str(err).lower():
+                print(f"    a cell ran longer than {timeout} s: raise the limit with --timeout; with --warm the models "
+                      "finished so far stay in the checkpoint cache for the next run", flush=True)
             continue
         report_path = settings.reports_dir / profile / f"{path.stem}.json"
         if report_path.exists():

@@ -57,3 +57,15 @@ def test_every_notebook_file_has_sizes():
     notebooks = sorted(p.stem for p in (config.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     missing = [n for n in notebooks if n not in profiles.SIZES]
     assert not missing, f"notebooks without an entry in course_lib/profiles.py: {missing}"
+
+
+def test_runner_cell_timeout_follows_the_profile():
+    from course_lib import profiles, runner
+
+    # every profile has a limit, and the full profile's hour-long training cells are not cut off at one hour
+    assert set(runner.CELL_TIMEOUT_S) == set(profiles.PROFILE_NAMES)
+    assert runner.cell_timeout("full") > 4 * 3600
+    assert runner.cell_timeout("smoke") == runner.CELL_TIMEOUT_S["smoke"]
+    assert runner.cell_timeout("full", 120) == 120
+    with pytest.raises(ValueError, match="at least 1 second"):
+        runner.cell_timeout("lecture", 0)
