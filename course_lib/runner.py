@@ -83,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("prefixes", nargs="*", help="only run notebooks whose names start with these")
     args = parser.parse_args(argv)
     profile = config.check_profile(args.profile)
-    timeout = cell_timeout(profile, args.timeout)
+    try:
+        timeout = cell_timeout(profile, args.timeout)
+    except ValueError as err:
+        parser.error(str(err))
     os.environ["COURSE_PROFILE"] = profile
 
     root = config.REPO_ROOT / "notebooks"
