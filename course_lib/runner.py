@@ -35,7 +35,7 @@ def cell_timeout(profile: str, requested: int | None = None) -> int:
         if requested < 1:
             raise ValueError(f"a cell timeout must be at least 1 second, got {requested}")
         return int(requested)
-    return CELL_TIMEOUT_S.get(profile, 3600)
+    return CELL_TIMEOUT_S[profile]
 
 
 def notebooks(root: Path, prefixes: list[str]) -> list[Path]:
