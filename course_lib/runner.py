@@ -82,10 +82,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds allowed per cell (default: CELL_TIMEOUT_S of the profile)")
     parser.add_argument("prefixes", nargs="*", help="only run notebooks whose names start with these")
     args = parser.parse_args(argv)
-    profile = config.check_profile(args.profile)
     try:
+        profile = config.check_profile(args.profile)
         timeout = cell_timeout(profile, args.timeout)
-    except ValueError as err:
+    except ValueError as err:  # config.ProfileError included
         parser.error(str(err))
     os.environ["COURSE_PROFILE"] = profile
 
