@@ -33,7 +33,7 @@ reconstructions to draw "the digit named by p in style s", so a Kannada image wh
                    side saw (confident predictions only). Without it the MNIST decoder may draw the digit its
                    *style* input suggests rather than the class it is told (measured: ~86 % agreement).
 ``cycle``          the full pixel cycle K -> M -> K and M -> K -> M (UNIT's cycle loss) plus class agreement;
-                   twice the cost of a step, so off by default (the notebook's ablation measures it).
+                   about a third more training time and no gain in the full-profile ablation, so off by default.
 ``semantic``       optional (CyCADA, Hoffman et al. 2018): the frozen MNIST judge applied to the translation
                    agrees with the (pseudo-)label. Costs a backward pass through the judge, so it is off in
                    the lecture profile.
