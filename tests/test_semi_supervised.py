@@ -275,3 +275,22 @@ def test_fit_or_load_autoencoder_caches(course_env):
     np.testing.assert_allclose(enc.predict(x, verbose=0), enc2.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="28, 28, 1"):
         aes.fit_or_load_autoencoder("nb06", "linear", x[..., 0], epochs=1)
+
+
+def test_label_spreading_agrees_with_scikit_learn_on_the_same_graph():
+    # scikit-learn's LabelSpreading builds S = D^-1/2 W D^-1/2 from a kernel matrix W; hand it our W
+    from sklearn.semi_supervised import LabelSpreading
+
+    x, _ = blobs(centres=((0, 0), (4, 0), (8, 0)))
+    idx, lab = np.array([5, 70, 130]), np.array([0, 1, 2])
+    graph = ss.knn_graph(x, k=8)
+    w = ss.neighbours(x, k=8)
+    sigma = float(np.median(w[1][:, -1]))
+    weights = np.zeros((len(x), len(x)))
+    np.put_along_axis(weights, w[0], np.exp(-((w[1] / sigma) ** 2)), axis=1)
+    weights = np.maximum(weights, weights.T)
+    target = np.full(len(x), -1)
+    target[idx] = lab
+    theirs = LabelSpreading(kernel=lambda a, b: weights, alpha=0.9, max_iter=5000, tol=1e-12).fit(x, target)
+    ours = ss.predicted_labels(ss.label_spreading(graph, idx, lab, n_classes=3, alpha=0.9))
+    assert np.array_equal(ours, theirs.transduction_)
