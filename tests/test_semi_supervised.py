@@ -98,12 +98,31 @@ def test_label_spreading_leaves_unreached_components_empty_and_checks_inputs():
     graph = ss.knn_graph(x, k=8)
     f = ss.label_spreading(graph, np.array([5]), np.array([0]), n_classes=3)
     assert np.all(f[60:].sum(1) == 0) and np.all(f[:60].sum(1) > 0)
+    # unreached points are marked, never called class 0, and abstain in a k-NN vote
+    labels = ss.predicted_labels(f)
+    assert np.all(labels[:60] == 0) and np.all(labels[60:] == ss.UNREACHED)
+    assert list(ss.knn_vote(np.array([[70, 71], [70, 5]]), labels, n_classes=3)) == [ss.UNREACHED, 0]
+    assert ss.score(np.array([0, 1]), np.array([0, ss.UNREACHED]))[0] == 0.5
     with pytest.raises(ValueError, match="alpha"):
         ss.label_spreading(graph, np.array([5]), np.array([0]), alpha=1.0)
     with pytest.raises(ValueError, match="labels must lie"):
         ss.label_spreading(graph, np.array([5]), np.array([7]), n_classes=3)
     with pytest.raises(ValueError, match="labelled_index"):
         ss.label_spreading(graph, np.array([500]), np.array([0]), n_classes=3)
+
+
+def test_label_spreading_reaches_the_closed_form_fixed_point():
+    x, _ = blobs(centres=((0, 0), (4, 0), (8, 0)))        # touching blobs: one connected graph
+    graph = ss.knn_graph(x, k=8)
+    idx, lab = np.array([5, 70, 130]), np.array([0, 1, 2])
+    y = np.zeros((len(x), 3))
+    y[idx, lab] = 1.0
+    for alpha in (0.5, 0.99):
+        exact = (1 - alpha) * np.linalg.solve(np.eye(len(x)) - alpha * graph.toarray(), y)
+        f = ss.label_spreading(graph, idx, lab, n_classes=3, alpha=alpha, tol=1e-10)
+        assert np.allclose(f, exact, atol=1e-9 * np.abs(exact).max())
+    with pytest.raises(RuntimeError, match="did not converge"):
+        ss.label_spreading(graph, idx, lab, n_classes=3, alpha=0.99, tol=1e-12, max_iter=2)
 
 
 def test_spread_and_name_rehomes_a_label_that_sits_in_another_cluster():
@@ -256,3 +275,22 @@ def test_fit_or_load_autoencoder_caches(course_env):
     np.testing.assert_allclose(enc.predict(x, verbose=0), enc2.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="28, 28, 1"):
         aes.fit_or_load_autoencoder("nb06", "linear", x[..., 0], epochs=1)
+
+
+def test_label_spreading_agrees_with_scikit_learn_on_the_same_graph():
+    # scikit-learn's LabelSpreading builds S = D^-1/2 W D^-1/2 from a kernel matrix W; hand it our W
+    from sklearn.semi_supervised import LabelSpreading
+
+    x, _ = blobs(centres=((0, 0), (4, 0), (8, 0)))
+    idx, lab = np.array([5, 70, 130]), np.array([0, 1, 2])
+    graph = ss.knn_graph(x, k=8)
+    w = ss.neighbours(x, k=8)
+    sigma = float(np.median(w[1][:, -1]))
+    weights = np.zeros((len(x), len(x)))
+    np.put_along_axis(weights, w[0], np.exp(-((w[1] / sigma) ** 2)), axis=1)
+    weights = np.maximum(weights, weights.T)
+    target = np.full(len(x), -1)
+    target[idx] = lab
+    theirs = LabelSpreading(kernel=lambda a, b: weights, alpha=0.9, max_iter=5000, tol=1e-12).fit(x, target)
+    ours = ss.predicted_labels(ss.label_spreading(graph, idx, lab, n_classes=3, alpha=0.9))
+    assert np.array_equal(ours, theirs.transduction_)

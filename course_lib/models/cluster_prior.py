@@ -1,34 +1,13 @@
 """A GMM prior that clusters: neighbour consistency on top of an autoencoder's codes (notebook 09).
 
-Why the ITL regulariser alone does not cluster
-----------------------------------------------
-:class:`~course_lib.models.priors.PriorAutoencoder` with a 10-component GMM prior squeezes the codes into
-ten blobs, but nothing in its loss says *which* images should share a blob: reconstruction only asks that
-each code be decodable, and the prior term is happy with any split of the data into ten equal parts. The
-blobs come out as mixtures of classes.
-
-What adds the missing information
----------------------------------
-Images whose plain-autoencoder codes are nearest neighbours almost always show the same character (about
-95 % of 10-nearest-neighbour pairs on Kannada-MNIST, measured in notebook 09). So we *mine* those neighbours
-once and ask the GMM prior's components to agree on them, the idea of SCAN (Van Gansbeke et al., ECCV 2020)
-written for a Gaussian-mixture latent:
-
-* responsibilities  r_k(z) = softmax_k( -||z - mu_k||^2 / (2 s^2) )   (which component explains z);
-* neighbour consistency  L_nb = -mean log sum_k r_k(z_i) r_k(z_j)  for mined neighbours (i, j):
-  small only when both codes sit in the *same* component, with confidence;
-* balance  L_bal = sum_k rbar_k log rbar_k  with rbar the batch-mean responsibility (negative entropy):
-  without it, the cheapest way to make every pair agree is to put everything in one component.
-
-:class:`GMMPriorHead` is a small autoencoder *on the codes* of a trained (frozen) image autoencoder: an MLP
-maps a code c to a latent z in the GMM prior's space and another maps z back to c. Its loss is
-
-    code reconstruction  +  itl_weight * [H2(q; p) - entropy_weight * H2(q)]  +  cluster_weight * (L_nb + balance_weight * L_bal)
-
-so z keeps what the code says about the image (reconstruction), follows the mixture prior (ITL, as in
-notebook 09's prior autoencoders) and puts neighbours in the same component. Working on 10-32 numbers per
-image instead of 784 pixels makes hundreds of passes over the data affordable on a laptop CPU. Clusters are
-read off with :func:`~course_lib.models.priors.gmm_assign` (nearest component centre).
+What: :class:`GMMPriorHead`, a small autoencoder on the (frozen) codes of an image autoencoder whose latent
+follows a 10-component mixture prior (the ITL regulariser of :mod:`course_lib.models.priors`), plus two terms
+in the spirit of SCAN (Van Gansbeke et al., ECCV 2020): mined nearest-neighbour pairs should sit in the same
+component (``L_nb = -mean log sum_k r_k(z_i) r_k(z_j)``, with ``r`` the components' responsibilities), and all
+components should be used (``L_bal``, the negative entropy of the mean responsibility). Why: matching a
+*distribution* of codes does not say which images belong together; neighbour pairs do, without labels.
+Working on 10-64 numbers per image instead of 784 pixels keeps many passes cheap. Clusters are read off
+with :func:`~course_lib.models.priors.gmm_assign` (nearest component centre).
 """
 
 from __future__ import annotations
@@ -201,7 +180,7 @@ def train_gmm_prior_head(model: GMMPriorHead, codes: np.ndarray, neighbours: np.
     Like k-means, this objective has local minima (two characters sharing a component while another character is
     split in two), and which one a run lands in depends on its random start. Restarts are compared by their final
     neighbour-consistency loss, which needs no labels: a run that had to put many neighbour pairs into different
-    components has found a worse partition (in our runs the order of this loss was the order of the accuracies).
+    components has found a worse partition.
     The winner's weights end up in ``model``; its per-epoch history is returned, plus ``restart_consistency``
     (one value per run, in order) so the notebook can show the choice.
     """

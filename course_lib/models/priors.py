@@ -1,33 +1,14 @@
-"""Latent priors for autoencoders and the information-theoretic (ITL) regulariser that imposes them.
+"""Latent priors for autoencoders and the information-theoretic (ITL) regulariser that imposes them (notebook 09).
 
-A plain autoencoder puts its codes wherever reconstruction is easiest: the code cloud has no known
-shape, so we can neither sample from it nor read clusters off it. Here we *choose* the shape (a prior
-p) and add a term to the loss that pulls the distribution of codes q towards it, measured with
-Parzen-window (kernel) estimates of Renyi's quadratic entropy (Principe, *Information Theoretic
-Learning*, 2010):
-
-* information potential   V(q, p) = integral q(z) p(z) dz  ~  1/(N M) sum_ij G_{2 sigma^2}(z_i - y_j)
-  (two Gaussian kernels of variance sigma^2 convolve into one of variance 2 sigma^2, so the integral
-  of two Parzen estimates is an exact double sum -- no sampling, no density model);
-* Renyi quadratic entropy H2(q)    = -log V(q, q)      (large when the codes are spread out);
-* Renyi quadratic cross-entropy H2(q; p) = -log V(q, p) (small when codes sit where the prior has mass);
-* Cauchy-Schwarz divergence D_CS(q, p) = 2 H2(q; p) - H2(q) - H2(p) >= 0, zero iff q = p.
-
-The regulariser minimises ``H2(q; p) - entropy_weight * H2(q)``: fit the prior *and* spread out.
-With ``entropy_weight = 0.5`` it is exactly D_CS / 2 up to the constant H2(p).
-
-Kernel width sigma: too small and every code only "sees" itself (no gradient between points, the
-estimate is noise); too large and the whole prior is blurred into one blob (a swiss roll becomes a
-fat cylinder). :func:`silverman_bandwidth` gives the textbook compromise for the batch size and
-dimension used; for the swiss roll it is smaller than the gap between two turns of the roll, which is
-what makes the codes follow the sheet rather than fill its convex hull.
-
-Priors (each a small seeded NumPy sampler returning float32 (n, dim) points):
-:func:`sample_swiss_roll` (3-D sheet rolled up, with its intrinsic coordinates for walks),
-:func:`sample_gaussian`, :func:`sample_gmm` (one well-separated component per class, for clustering).
-
-:class:`PriorAutoencoder` is the regularised convolutional autoencoder (a ``keras.Model`` with its own
-``train_step``), built from the public builders of :mod:`course_lib.models.autoencoders`.
+What: samplers for three priors (:func:`sample_swiss_roll`, :func:`sample_gaussian`, :func:`sample_gmm`), Parzen
+estimates of Renyi's quadratic entropy ``H2(q) = -log V(q, q)``, cross-entropy ``H2(q; p) = -log V(q, p)`` and the
+Cauchy-Schwarz divergence ``D_CS = 2 H2(q; p) - H2(q) - H2(p)`` (Principe, *Information Theoretic Learning*, 2010),
+where the information potential ``V(q, p) = 1/(N M) sum_ij G_{2 sigma^2}(z_i - y_j)`` is an exact double sum
+(two Gaussian kernels convolve into one), and :class:`PriorAutoencoder`, a convolutional autoencoder trained
+with ``reconstruction + itl_weight * [H2(q; p) - entropy_weight * H2(q)]`` (``entropy_weight = 0.5`` gives
+``D_CS / 2`` up to a constant). Why: a plain autoencoder's code cloud has no known shape; with a chosen prior we
+can sample, walk the prior's manifold and read clusters off the codes, and the kernel estimates need no density
+model and no discriminator. The kernel width sets what the estimates can see (:func:`silverman_bandwidth`).
 """
 
 from __future__ import annotations
