@@ -1,72 +1,21 @@
 """Shared-latent translation between Kannada-MNIST and MNIST, used as domain adaptation (notebook 05).
 
-The shared-latent assumption (UNIT, Liu et al. 2017): a Kannada digit and an MNIST digit of the same
-class can be mapped to the *same* code ``z`` in a shared latent space, from which each domain's decoder
-draws its own version. Translation Kannada -> MNIST is then ``D_M(E_K(x))``, and a classifier trained only
-on MNIST (the course's shared judge) can read the translation. Nothing in the pixels says that the Kannada
-glyph for "3" should become an Arabic "3", so *labels* must tie the classes across domains; how many are
-needed is the question of the notebook.
+What: a Kannada and an MNIST auto-encoder that share their inner layers and their code ``z = (p, s)``: ``p``, the
+softmax of a shared class head (which digit), and ``s``, a ``style_dim``-number style (slant, thickness, size).
+Translation Kannada -> MNIST is ``D_M(E_K(x))``. Per-domain stems and heads touch the pixels; shared layers hold
+the meaning (the shared-latent assumption of UNIT, Liu et al. 2017).
 
-Architecture (per-domain layers touch pixels, shared layers hold meaning)::
+Why this shape: nothing in the pixels says that the Kannada "3" should become an Arabic "3", so labels must tie
+the classes across domains, and splitting the code into class and style makes translation class-preserving by
+construction (the MNIST decoder learns to draw "the digit named by p in style s"). The losses, weighted by
+:data:`DEFAULT_WEIGHTS`: pixel reconstruction, supervised cross-entropy on the MNIST labels and on the labelled
+Kannada images, FixMatch self-training on the unlabelled ones (Sohn et al. 2020), a class-balance term, an MMD
+alignment of the two style codes, a class cycle K -> M -> class, and two optional terms, the full pixel cycle and a
+CyCADA-style semantic term (Hoffman et al. 2018) that applies a frozen MNIST classifier to the translation.
 
-    x_K -> stem_K --\                                  /-> head_K -> x_K'   (Kannada decoder)
-                     >- shared encoder -> z = (p, s) -< shared decoder
-    x_M -> stem_M --/                                  \-> head_M -> x_M'   (MNIST decoder)
-
-The shared code ``z`` has two parts: ``p = softmax(class logits)`` (10 numbers; the *shared class head*
-decides which digit it is) and ``s = tanh(...)`` (``style_dim`` numbers: slant, thickness, size). Splitting
-the code this way makes translation class-preserving by construction: the MNIST decoder learns from MNIST
-reconstructions to draw "the digit named by p in style s", so a Kannada image whose class head says
-"3" is drawn as an Arabic 3. Losses (weights in :data:`DEFAULT_WEIGHTS`), all per batch:
-
-=================  ==========================================================================================
-``reconstruction`` pixel BCE of D_K(E_K(x_K)) and D_M(E_M(x_M)): each auto-encoder keeps the image information.
-``supervised``     cross-entropy of the shared class head on every MNIST label (fair: the judge used them too)
-                   and on the labelled Kannada images (augmented), when there are any.
-``fixmatch``       self-training on unlabelled Kannada (Sohn et al. 2020): the prediction on a weakly augmented
-                   view, where confident (>= ``confidence``), is the target for a strongly augmented view.
-``balance``        KL(mean class prediction on Kannada || uniform): keeps self-training from collapsing onto
-                   a few classes (essential with no or 10 labels).
-``alignment``      MMD between the Kannada and MNIST style codes: both decoders must see the same kind of s, so
-                   an MNIST decoder fed a Kannada style still draws a clean digit.
-``cycle_class``    K -> M -> class: the MNIST encoder reads a translated Kannada image as the class the Kannada
-                   side saw (confident predictions only). Without it the MNIST decoder may draw the digit its
-                   *style* input suggests rather than the class it is told (measured: ~86 % agreement).
-``cycle``          the full pixel cycle K -> M -> K and M -> K -> M (UNIT's cycle loss) plus class agreement;
-                   about a third more training time and no gain in the full-profile ablation, so off by default.
-``semantic``       optional (CyCADA, Hoffman et al. 2018): the frozen MNIST judge applied to the translation
-                   agrees with the (pseudo-)label. Costs a backward pass through the judge, so it is off in
-                   the lecture profile.
-=================  ==========================================================================================
-
-Everything is a ``keras.Model`` subclass with its own ``train_step``, trained by ``fit()`` on a dict of uint8
-arrays of equal length (see :func:`training_arrays`), so the checkpoint cache and progress bars come for free::
-
-    model = SharedLatentTranslator(style_dim=16)
-    model.build_now()
-    arrays = training_arrays(x_kannada, y_kannada, labelled_index, x_mnist, y_mnist, seed=0)
-    train_translator(model, arrays, epochs=3, batch_size=128)
-    x_translated = model.translate(x_kannada_test, "kannada", "mnist")     # (N, 28, 28, 1) in [0, 1]
-
-The module also holds the honest baseline: :func:`build_kannada_cnn`, a small augmented CNN trained only on
-the same labelled Kannada images (:func:`train_kannada_cnn`).
-
-Where the translator loses to that baseline (lecture sizes, 1 % labels, one epoch, 2 CPU threads; "Kannada /
-Dig" accuracy of the class head, translation within a point of it): the CNN reaches 0.949 / 0.801, this
-architecture 0.953 / 0.732. Encoder variants measured without closing the Dig-MNIST gap: a max-pooled stem
-(convolution, pooling, convolution, pooling, convolution) 0.955 / 0.774 with the semantic term off (the plain
-stem: 0.952 / 0.746 in the same setting) at 1.6 times the cost of a step; the CNN's own four-convolution stem
-with dropout 0.3 in the shared encoder 0.947 / 0.742 at three times the cost; dropout 0.3 on the plain or the
-pooled stem, no gain. Without the semantic term the translations themselves fall to 0.82 / 0.59 (plain stem):
-the frozen judge's term is what keeps the MNIST decoder drawing the class the head chose.
-
-Full profile (8 epochs, reports/full): the class head stops at about 0.97 / 0.83-0.84 from 1 % of the labels
-upwards (100 %: 0.975 / 0.834), while the same-labels CNN keeps climbing (100 %: 0.978 / 0.866). Four more
-epochs on top of the cached 1 % and 100 % translators (warm restarts, learning rate 1e-3 halved per epoch,
-12 epochs in all) moved nothing by more than half a point (1 %: 0.970 / 0.834, 100 %: 0.973 / 0.842
-translation): training length is not the limit. Nor is the stem's capacity, as far as measured: the max-pooled
-stem above, trained at full size (8 epochs), gave 1 %: 0.969 / 0.839 (plain 0.968 / 0.839)
-and 100 %: 0.972 / 0.827 (plain 0.974 / 0.837), class head 0.976 at best on the Kannada test set.
+Everything is a ``keras.Model`` with its own ``train_step``, trained by ``fit()`` (see :func:`train_translator`
+and :func:`training_arrays`). :func:`build_kannada_cnn` is the honest baseline: a small CNN trained only on the
+same labelled Kannada images.
 """
 
 from __future__ import annotations
