@@ -222,6 +222,28 @@ def _history_dict(result: Any) -> dict[str, list[float]]:
     return {str(k): [float(v) for v in values] for k, values in raw.items()}
 
 
+def _optimizers(model: Any) -> list[Any]:
+    import keras
+
+    found = [getattr(model, "optimizer", None), *vars(model).values()]
+    unique = {id(o): o for o in found if isinstance(o, keras.optimizers.Optimizer)}
+    return list(unique.values())
+
+
+def save_weights(model: Any, path: str | Path) -> None:
+    """The model's weights without any optimizer state (the cache never resumes training)."""
+    from keras.src.saving import saving_lib  # model.save_weights has no way to leave the optimizer out
+
+    saving_lib.save_weights_only(model, str(path), objects_to_skip=_optimizers(model))
+
+
+def load_weights(model: Any, path: str | Path) -> None:
+    """Read weights written by :func:`save_weights` into a built model; raises on other shapes or a broken file."""
+    from keras.src.saving import saving_lib
+
+    saving_lib.load_weights_only(model, str(path), objects_to_skip=_optimizers(model))
+
+
 def _fit(model: Any, *data: Any, **fit_args: Any) -> Any:
     return model.fit(*data, **fit_args)
 
@@ -270,7 +292,7 @@ def _try_load(entry: _Entry) -> Trained | None:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
         if meta.get("key") != entry.key:
             raise ValueError("its JSON belongs to another key")
-        entry.model.load_weights(str(entry.path))
+        load_weights(entry.model, entry.path)
     except Exception as err:  # any failure means: retrain, never crash the notebook
         print(f"[checkpoints] {entry.path.name} is unusable ({type(err).__name__}: {str(err)[:200]}); retraining.")
         return None
@@ -321,7 +343,7 @@ def fit_or_load(
     started = time.perf_counter()
     history = _history_dict(train_fn(entry.model, *data, **fit_args, **extra))
     seconds = time.perf_counter() - started
-    atomic_write(entry.path, lambda tmp: entry.model.save_weights(str(tmp)), suffix=SUFFIX)
+    atomic_write(entry.path, lambda tmp: save_weights(entry.model, tmp), suffix=SUFFIX)
     atomic_write(meta_path(entry.path), json.dumps(
         {"format": FORMAT_VERSION, "key": entry.key, "key_parts": entry.parts, "fit_args": _describe(fit_args),
          "data": _describe(list(data)), "settings": _describe(dict(settings or {})), "history": history,
