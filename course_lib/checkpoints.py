@@ -17,7 +17,8 @@ trained weights,
 * the optimizer and loss when ``build()`` compiles the model (``get_compile_config()``),
 * the code: the source of the model's own classes and of ``train`` (docstrings and comments left out),
 * the training data, by content (``joblib.hash``), and the fit arguments (all but ``verbose``),
-* the seed (``fit_or_load`` seeds Python, NumPy and Keras with it before building), and
+* the seed (``fit_or_load`` seeds Python, NumPy and Keras with it before building and again before
+  training), and
 * ``settings``: facts about the data that the arrays do not show (which dataset stands in for another).
 
 So changing a learning rate, an activation, a batch-norm flag or one pixel of the data retrains; an
@@ -122,7 +123,7 @@ def _own_classes(model: Any) -> list[type]:
 def _layer_config(layer: Any) -> Any:
     try:
         return layer.get_config()
-    except NotImplementedError:  # a custom layer without get_config: its weight shapes at least
+    except (NotImplementedError, TypeError):  # a custom layer without a usable get_config: its weight shapes at least
         return {"weights": [tuple(w.shape) for w in layer.weights]}
 
 
@@ -322,7 +323,7 @@ def fit_or_load(
             History, a dict of lists, or None. Defaults to ``model.fit``.
         data: the arrays ``train`` receives, hashed by content.
         fit_args: the keyword arguments of ``train`` (epochs, batch size, learning rate ...), all in the key.
-        seed: seeds everything before ``build()``; defaults to ``COURSE_SEED``.
+        seed: seeds everything before ``build()`` and before ``train``; defaults to ``COURSE_SEED``.
         settings: facts the arrays do not show (e.g. the name of a stand-in dataset); in the key.
         profile: defaults to the active profile.
         verbose: passed to ``train`` when given; not part of the key.
@@ -340,6 +341,7 @@ def fit_or_load(
     if meta_path(entry.path).exists() or entry.path.exists():  # the unusable entry may have touched the weights
         entry = _prepare(notebook, name, build, train, data, fit_args, seed, settings, profile)
     extra = {} if verbose is None else {"verbose": verbose}
+    config.seed_everything(entry.parts["seed"])  # training starts from the same random state, whatever build() drew
     started = time.perf_counter()
     history = _history_dict(train_fn(entry.model, *data, **fit_args, **extra))
     seconds = time.perf_counter() - started
