@@ -181,3 +181,16 @@ def test_bad_arguments_are_named(course_env):
         checkpoints.fit_or_load("nb", "tiny", unbuilt, data=(x, y))
     with pytest.raises(TypeError, match="must return a keras History"):
         checkpoints.fit_or_load("nb", "tiny", _tiny_model, lambda model, *a, **k: 3.0, data=(x, y))
+
+
+def test_a_train_closure_with_settings_still_works(course_env):
+    # the older call form (04, 05): train(model) holds the data; settings name what the key cannot see
+    x, y = _data()
+
+    def train(model):
+        return model.fit(x, y, epochs=1, verbose=0)
+
+    first = checkpoints.fit_or_load("nb", "closure", _tiny_model, train, settings={"subset": "a"})
+    assert checkpoints.fit_or_load("nb", "closure", _tiny_model, train, settings={"subset": "a"}).loaded
+    assert not checkpoints.fit_or_load("nb", "closure", _tiny_model, train, settings={"subset": "b"}).loaded
+    assert not first.loaded
