@@ -262,30 +262,33 @@ class MuddleModels:
         return lambda z: np.asarray(dec.predict(z, batch_size=1000, verbose=0))
 
 
-def _model_settings(sizes, seed: int) -> dict:
-    return {"n_train": sizes.n_train, "ae_epochs": sizes.ae_epochs, "vae_epochs": sizes.vae_epochs,
-            "latent_dim": sizes.latent_dim, "batch_size": sizes.batch_size, "learning_rate": sizes.learning_rate,
-            "seed": seed}
+def _train_autoencoder(model: keras.Model, x: np.ndarray, epochs: int, batch_size: int, learning_rate: float,
+                       verbose: int = 2):
+    """Binary cross-entropy between the sigmoid reconstruction and the grey image, Adam."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
+    return model.fit(x, x, epochs=epochs, batch_size=batch_size, verbose=verbose)
 
 
-def _specs(sizes, seed: int):
-    from course_lib.models.vae import VAE
+def _specs(sizes, seed: int, x_train: np.ndarray, y_train: np.ndarray) -> dict[str, dict]:
+    """The ``checkpoints.fit_or_load`` arguments of the three models (the cache key is derived from them)."""
+    from course_lib.models.vae import VAE, train_vae
 
-    base = _model_settings(sizes, seed)
+    common = {"seed": seed, "profile": sizes.profile}
+    vae_args = {"epochs": sizes.vae_epochs, "batch_size": sizes.batch_size, "learning_rate": sizes.learning_rate}
     return {
-        "autoencoder": (lambda: build_reference_autoencoder(10), {**base, "latent": 10, "arch": "ae-v1"}),
-        "vae": (lambda: VAE(sizes.latent_dim, seed=seed).build_now(), {**base, "arch": "vae-v1"}),
-        "cvae": (lambda: VAE(sizes.latent_dim, num_classes=10, seed=seed).build_now(), {**base, "arch": "cvae-v1"}),
+        "autoencoder": dict(build=lambda: build_reference_autoencoder(10), train=_train_autoencoder,
+                            data=(x_train,), fit_args={**vae_args, "epochs": sizes.ae_epochs}, **common),
+        "vae": dict(build=lambda: VAE(sizes.latent_dim, seed=seed).build_now(), train=train_vae,
+                    data=(x_train, None), fit_args=vae_args, **common),
+        "cvae": dict(build=lambda: VAE(sizes.latent_dim, num_classes=10, seed=seed).build_now(), train=train_vae,
+                     data=(x_train, y_train), fit_args=vae_args, **common),
     }
 
 
 def models_cached(sizes, seed: int) -> bool:
     """True when all three models of these sizes are in the checkpoint cache (the app's "ready" check)."""
-    for name, (_, settings) in _specs(sizes, seed).items():
-        path = checkpoints.checkpoint_path(NOTEBOOK, name, settings, sizes.profile)
-        if not (path.exists() and path.with_suffix(".json").exists()):
-            return False
-    return True
+    x_train, y_train = training_data(sizes, seed)
+    return all(checkpoints.is_cached(NOTEBOOK, name, **spec) for name, spec in _specs(sizes, seed, x_train, y_train).items())
 
 
 def training_data(sizes, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -304,26 +307,8 @@ def fit_or_load_models(sizes, x_train: np.ndarray, y_train: np.ndarray, seed: in
     ``x_train`` float (N, 28, 28, 1); ``sizes`` is ``config.sizes("08_digit_muddle")`` (n_train, ae_epochs,
     vae_epochs, latent_dim, batch_size, learning_rate). The app calls this too, so both share one cache entry.
     """
-    from course_lib.models.vae import train_vae
-
     if len(x_train) != sizes.n_train:
         raise ValueError(f"x_train has {len(x_train)} images but sizes.n_train is {sizes.n_train}")
-    specs = _specs(sizes, seed)
-
-    def train_ae(model):
-        keras.utils.set_random_seed(seed)
-        model.compile(optimizer=keras.optimizers.Adam(sizes.learning_rate), loss="binary_crossentropy")
-        return model.fit(x_train, x_train, epochs=sizes.ae_epochs, batch_size=sizes.batch_size, verbose=verbose)
-
-    def train_vae_fn(labels):
-        def train(model):
-            keras.utils.set_random_seed(seed)
-            return train_vae(model, x_train, labels, epochs=sizes.vae_epochs, batch_size=sizes.batch_size,
-                             learning_rate=sizes.learning_rate, verbose=verbose)
-        return train
-
-    trainers = {"autoencoder": train_ae, "vae": train_vae_fn(None), "cvae": train_vae_fn(y_train)}
-    trained = {name: checkpoints.fit_or_load(notebook=NOTEBOOK, name=name, build=build, train=trainers[name],
-                                             settings=settings, profile=sizes.profile)
-               for name, (build, settings) in specs.items()}
+    trained = {name: checkpoints.fit_or_load(NOTEBOOK, name, verbose=verbose, **spec)
+               for name, spec in _specs(sizes, seed, x_train, y_train).items()}
     return MuddleModels(trained["autoencoder"].model, trained["vae"].model, trained["cvae"].model, trained)

@@ -19,27 +19,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from course_lib import config
+from course_lib.files import atomic_write
 from course_lib.profiles import time_budget
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file in the same directory and rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class Report:
@@ -101,7 +87,7 @@ class Report:
     def save(self) -> Path:
         """Write the JSON report atomically and return its path."""
         path = self.path()
-        _atomic_write_text(path, json.dumps(self.as_dict(), indent=2) + "\n")
+        atomic_write(path, json.dumps(self.as_dict(), indent=2) + "\n")
         return path
 
     def table(self):
@@ -165,5 +151,5 @@ def write_results(profile: str, reports_dir: Path | None = None, note: str = "")
     """Write ``reports/<profile>/RESULTS.md`` from the JSON reports there; returns its path."""
     folder = (reports_dir or config.settings().reports_dir) / profile
     path = folder / "RESULTS.md"
-    _atomic_write_text(path, results_markdown(profile, reports_dir, note))
+    atomic_write(path, results_markdown(profile, reports_dir, note))
     return path

@@ -92,3 +92,16 @@ def test_bad_inputs_give_clear_errors(bad, message):
 def test_bad_code_size():
     with pytest.raises(ValueError, match="code_size"):
         ae.build_conv_autoencoder(0)
+
+
+def test_fit_or_load_autoencoder_trains_once_and_keys_on_the_model(course_env):
+    x = smooth_blobs(32)
+    kwargs = dict(x=x, epochs=1, batch_size=16, validation_x=x[:8], verbose=0)
+    first = ae.fit_or_load_autoencoder("nb", "conv", lambda: ae.build_conv_autoencoder(4), **kwargs)
+    again = ae.fit_or_load_autoencoder("nb", "conv", lambda: ae.build_conv_autoencoder(4), **kwargs)
+    assert not first.loaded and again.loaded and "val_loss" in again.history
+    no_bn = ae.fit_or_load_autoencoder("nb", "conv", lambda: ae.build_conv_autoencoder(4, batch_norm=False), **kwargs)
+    assert not no_bn.loaded  # same name, same weight count is not enough: the config differs
+    with pytest.raises(ValueError, match="uint8"):
+        ae.fit_or_load_autoencoder("nb", "conv", ae.build_reference_autoencoder, (x * 255).astype("uint8"),
+                                   epochs=1, batch_size=16)

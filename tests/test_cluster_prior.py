@@ -118,3 +118,16 @@ def test_restarts_keep_the_run_with_the_lowest_neighbour_loss():
         assert float(evaluated[name]) == pytest.approx(float(direct[name]), rel=1e-5)
     with pytest.raises(ValueError, match="restarts"):
         cp.train_gmm_prior_head(head, codes, nb, epochs=1, restarts=0)
+
+
+def test_fit_or_load_gmm_prior_head_trains_once_and_keys_on_the_neighbours(course_env):
+    codes = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    neighbours = cp.mine_neighbours(codes, k=3)
+    kwargs = dict(epochs=1, batch_size=32, latent_dim=3, n_components=3, hidden=8, pool_size=200)
+    first = cp.fit_or_load_gmm_prior_head("nb", "head", codes, neighbours, **kwargs)
+    again = cp.fit_or_load_gmm_prior_head("nb", "head", codes, neighbours, **kwargs)
+    assert not first.loaded and again.loaded and again.model.get_config()["code_dim"] == 4
+    np.testing.assert_array_equal(again.model.assign(codes), first.model.assign(codes))
+    other = neighbours.copy()
+    other[0, 0] = (other[0, 0] + 1) % 64 or 1
+    assert not cp.fit_or_load_gmm_prior_head("nb", "head", codes, other, **kwargs).loaded

@@ -129,3 +129,15 @@ def test_training_with_projection_is_reproducible_and_survives_a_checkpoint(tmp_
     loaded = keras.models.load_model(path, custom_objects={"ParametricMap": pm.ParametricMap})
     np.testing.assert_allclose(loaded.embed(x), first.embed(x), atol=1e-5)
     np.testing.assert_allclose(loaded.decode(np.zeros((2, 2), "float32")), first.decode(np.zeros((2, 2), "float32")), atol=1e-5)
+
+
+def test_fit_or_load_parametric_map_trains_once_and_keys_on_k(course_env):
+    x = np.random.default_rng(0).random((64, 28, 28, 1)).astype("float32")
+    kwargs = dict(pca_dims=8, neighbour_dims=8, epochs=1, batch_size=16, decoder_epochs=1, hidden=(8,))
+    first = pm.fit_or_load_parametric_map("nb", "map", x, k=3, **kwargs)
+    again = pm.fit_or_load_parametric_map("nb", "map", x, k=3, **kwargs)
+    assert not first.loaded and again.loaded
+    np.testing.assert_allclose(again.model.embed(x[:5]), first.model.embed(x[:5]), atol=1e-5)
+    assert not pm.fit_or_load_parametric_map("nb", "map", x, k=4, **kwargs).loaded
+    with pytest.raises(ValueError, match="at least neighbour_dims"):
+        pm.fit_or_load_parametric_map("nb", "map", x, k=3, pca_dims=4, neighbour_dims=8, epochs=1, batch_size=16)

@@ -177,3 +177,14 @@ def test_latent_scatter_3d_draws_and_checks_shapes():
     assert len(fig.axes) == 1 and len(fig.axes[0].collections) == 10
     with pytest.raises(ValueError, match="3\\) codes"):
         plotting.latent_scatter_3d(pts[:, :2], np.zeros(100))
+
+
+def test_fit_or_load_prior_autoencoder_trains_once_and_keys_on_the_prior(course_env):
+    x = smooth_blobs(32)
+    kwargs = dict(epochs=1, batch_size=16, filters=(4, 8), pool_size=200, verbose=0)
+    first = priors.fit_or_load_prior_autoencoder("nb", "itl", x, prior="gaussian", latent_dim=2, **kwargs)
+    again = priors.fit_or_load_prior_autoencoder("nb", "itl", x, prior="gaussian", latent_dim=2, **kwargs)
+    assert not first.loaded and again.loaded and again.model.get_config()["prior"] == "gaussian"
+    np.testing.assert_allclose(again.model.encode(x[:4]), first.model.encode(x[:4]), atol=1e-5)
+    assert not priors.fit_or_load_prior_autoencoder("nb", "itl", x, prior="gaussian", latent_dim=2,
+                                                    itl_weight=1.0, **kwargs).loaded

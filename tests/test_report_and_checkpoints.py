@@ -1,11 +1,11 @@
-"""Results reporting (the JSON shape other tooling relies on) and the fit-or-load checkpoint cache."""
+"""Results reporting (the JSON shape other tooling relies on); the checkpoint cache is tested in test_checkpoints."""
 
 import json
 
 import numpy as np
 import pytest
 
-from course_lib import checkpoints, report
+from course_lib import report
 
 
 def test_report_json_shape(course_env):
@@ -74,78 +74,3 @@ def test_hand_written_notes_survive_every_rewrite(course_env):
         text = report.write_results("lecture", course_env.reports_dir, note="machine line").read_text()
         assert "machine line" in text and "09 ran while two other jobs shared the cores." in text
     assert (folder / "NOTES.md").read_text() == "09 ran while two other jobs shared the cores.\n"
-
-
-def _tiny_model():
-    import keras
-
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
-    return model
-
-
-def _data():
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(64, 4)).astype("float32")
-    return x, x @ np.array([1.0, -2.0, 0.5, 0.0], dtype="float32")
-
-
-def test_one_training_step_lowers_the_loss():
-    x, y = _data()
-    model = _tiny_model()
-    before = model.evaluate(x, y, verbose=0)
-    model.fit(x, y, epochs=5, batch_size=64, verbose=0)
-    assert model.evaluate(x, y, verbose=0) < before
-
-
-def test_fit_or_load_trains_once_then_loads(course_env):
-    x, y = _data()
-    calls = []
-
-    def train(model):
-        calls.append(1)
-        return model.fit(x, y, epochs=2, verbose=0)
-
-    first = checkpoints.fit_or_load("nb", "tiny", _tiny_model, train, {"epochs": 2})
-    second = checkpoints.fit_or_load("nb", "tiny", _tiny_model, train, {"epochs": 2})
-    assert not first.loaded and second.loaded and len(calls) == 1
-    np.testing.assert_allclose(first.model.predict(x, verbose=0), second.model.predict(x, verbose=0), rtol=1e-6)
-    assert second.history["loss"] == first.history["loss"]
-    assert second.seconds_per_epoch == pytest.approx(first.seconds_per_epoch)
-    assert first.path.parent == course_env.checkpoint_dir / "nb"
-    assert not [p for p in first.path.parent.iterdir() if p.name.startswith(".")], "no temporary files left"
-    # other settings -> another key -> trained again
-    checkpoints.fit_or_load("nb", "tiny", _tiny_model, train, {"epochs": 3})
-    assert len(calls) == 2
-
-
-def test_corrupt_checkpoint_is_retrained(course_env, capsys):
-    x, y = _data()
-    first = checkpoints.fit_or_load("nb", "tiny", _tiny_model, lambda m: m.fit(x, y, verbose=0), {"a": 1})
-    first.path.write_bytes(b"not a keras file")
-    again = checkpoints.fit_or_load("nb", "tiny", _tiny_model, lambda m: m.fit(x, y, verbose=0), {"a": 1})
-    assert not again.loaded
-    assert "unusable" in capsys.readouterr().out
-
-
-def test_incompatible_checkpoint_is_retrained(course_env, capsys):
-    import keras
-
-    x, y = _data()
-    checkpoints.fit_or_load("nb", "m", _tiny_model, lambda m: m.fit(x, y, verbose=0), {"a": 1})
-
-    def other_architecture():
-        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5), keras.layers.Dense(1)])
-        model.compile(optimizer="sgd", loss="mse")
-        return model
-
-    again = checkpoints.fit_or_load("nb", "m", other_architecture, lambda m: m.fit(x, y, verbose=0), {"a": 1})
-    assert not again.loaded and "unusable" in capsys.readouterr().out
-
-
-def test_entry_without_metadata_is_incomplete(course_env):
-    x, y = _data()
-    first = checkpoints.fit_or_load("nb", "tiny", _tiny_model, lambda m: m.fit(x, y, verbose=0), {"a": 1})
-    first.path.with_suffix(".json").unlink()
-    again = checkpoints.fit_or_load("nb", "tiny", _tiny_model, lambda m: m.fit(x, y, verbose=0), {"a": 1})
-    assert not again.loaded

@@ -192,3 +192,17 @@ def test_same_labels_cnn_learns_the_fake_digits(domains):
     assert len(history.history["loss"]) == 2
     assert tr.predict_classes(cnn, xk[100:]).shape == (len(xk) - 100,)
     assert np.mean(tr.predict_classes(cnn, xk[100:]) == yk[100:]) > 0.3  # chance is 0.1
+
+
+def test_fit_or_load_translator_and_cnn_train_once_and_key_on_the_weights(course_env, domains):
+    xk, yk, xm, ym = domains
+    arrays = tr.training_arrays(xk, yk, np.arange(20), xm, ym, seed=0, length=64)
+    kwargs = dict(epochs=1, batch_size=32, style_dim=4, width=4, hidden=16, verbose=0)
+    first = tr.fit_or_load_translator("nb", "slt", arrays, **kwargs)
+    again = tr.fit_or_load_translator("nb", "slt", arrays, **kwargs)
+    assert not first.loaded and again.loaded
+    assert not tr.fit_or_load_translator("nb", "slt", arrays, weights={"cycle": 0.5}, **kwargs).loaded
+    cnn_args = dict(steps=2, batch_size=8, epochs=1, width=4, verbose=0)
+    x = xk[:20].astype("float32")[..., None] / 255.0
+    assert not tr.fit_or_load_kannada_cnn("nb", "cnn", x, yk[:20], **cnn_args).loaded
+    assert tr.fit_or_load_kannada_cnn("nb", "cnn", x, yk[:20], **cnn_args).loaded

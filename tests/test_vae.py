@@ -95,3 +95,15 @@ def test_evaluate_nll_rejects_grey_images():
     model = VAE(latent_dim=2).build_now()
     with pytest.raises(ValueError, match="binary"):
         vae_lib.evaluate_nll(model, np.full((2, 28, 28, 1), 0.5, "float32"))
+
+
+def test_fit_or_load_vae_trains_once_and_keys_on_beta(course_env):
+    x, y = _blobs(32)
+    kwargs = dict(epochs=1, batch_size=16, latent_dim=2, verbose=0)
+    first = vae_lib.fit_or_load_vae("nb", "vae", x, **kwargs)
+    again = vae_lib.fit_or_load_vae("nb", "vae", x, **kwargs)
+    assert not first.loaded and again.loaded and isinstance(again.model, VAE)
+    assert again.model.get_config()["latent_dim"] == 2
+    assert not vae_lib.fit_or_load_vae("nb", "vae", x, beta=0.5, **kwargs).loaded
+    with pytest.raises(ValueError, match="trained with labels"):
+        vae_lib.fit_or_load_vae("nb", "cvae", x, num_classes=10, **kwargs)

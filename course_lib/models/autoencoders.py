@@ -9,6 +9,7 @@ Two builders and two helpers:
   (2 ... 256 numbers) and compared with PCA at the same size.
 * :func:`add_noise` / :func:`build_denoising_autoencoder` -- noise in, clean out.
 * :func:`per_image_mse` -- reconstruction error per image (per-class analysis, worst cases).
+* :func:`fit_or_load_autoencoder` -- train one of them, or load it from the checkpoint cache.
 
 Every builder returns a model compiled with Adam + MSE (XLA off, see :func:`_compile`), weights created, so it
 can go straight into ``checkpoints.fit_or_load``. The encoder and decoder are sub-models named
@@ -17,6 +18,9 @@ can go straight into ``checkpoints.fit_or_load``. The encoder and decoder are su
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -222,3 +226,24 @@ def build_guided_autoencoder(code_size: int = 2, hidden: tuple[int, ...] = (512,
                   loss={"reconstruction": "mse", "code": "mse"},
                   loss_weights={"reconstruction": 1.0, "code": float(guide_weight)}, jit_compile=False)
     return model
+
+
+def fit_or_load_autoencoder(notebook: str, name: str, build: Callable[[], keras.Model], x: np.ndarray, *,
+                            epochs: int, batch_size: int, targets: Any = None, validation_x: np.ndarray | None = None,
+                            seed: int | None = None, profile: str | None = None, verbose: int = 2):
+    """Train ``build()`` (a compiled builder of this module) to reconstruct ``x``, or load it from the cache.
+
+    ``targets`` replaces ``x`` as the fit target (the guided autoencoder's ``{"reconstruction": x, "code": t}``);
+    ``validation_x`` adds a validation curve on those images. The cache key is derived from the built model (with
+    its optimizer), the images and targets by content, the fit arguments and ``seed`` (default ``COURSE_SEED``);
+    returns a ``checkpoints.Trained``.
+    """
+    from course_lib import checkpoints
+
+    x = _check_images(x)
+    fit_args: dict[str, Any] = {"epochs": epochs, "batch_size": batch_size}
+    if validation_x is not None:
+        validation_x = _check_images(validation_x, "validation_x")
+        fit_args["validation_data"] = (validation_x, validation_x)
+    return checkpoints.fit_or_load(notebook, name, build, data=(x, x if targets is None else targets),
+                                   fit_args=fit_args, seed=seed, profile=profile, verbose=verbose)

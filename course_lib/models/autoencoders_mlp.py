@@ -123,8 +123,8 @@ def fit_or_load_autoencoder(notebook: str, kind: str, images: np.ndarray, epochs
                             code_dim: int = 32, seed: int = 0, verbose: int = 2):
     """Train (or load from the checkpoint cache) one autoencoder on ``images``; returns (trained, encoder).
 
-    ``images``: float32 (N, 28, 28, 1) in [0, 1] (``data.to_float``). Everything that changes the
-    weights (kind, epochs, batch size, code size, number of images, seed) is part of the cache key.
+    ``images``: float32 (N, 28, 28, 1) in [0, 1] (``data.to_float``). The cache key is derived from the built
+    model (kind, code size, optimizer), the images by content, the fit arguments and the seed.
     """
     from course_lib import checkpoints
 
@@ -133,12 +133,7 @@ def fit_or_load_autoencoder(notebook: str, kind: str, images: np.ndarray, epochs
         raise ValueError(f"images must be shaped (N, 28, 28, 1) (use data.to_float), got {images.shape}")
     if kind not in BUILDERS:
         raise ValueError(f"unknown autoencoder kind {kind!r}; choose one of {', '.join(BUILDERS)}")
-    keras.utils.set_random_seed(seed)
     trained = checkpoints.fit_or_load(
-        notebook=notebook, name=f"{kind}_autoencoder",
-        build=lambda: build_autoencoder(kind, code_dim=code_dim)[0],
-        train=lambda model: model.fit(images, images, epochs=epochs, batch_size=batch_size, verbose=verbose),
-        settings={"kind": kind, "epochs": epochs, "batch_size": batch_size, "code_dim": code_dim,
-                  "n_images": int(len(images)), "seed": seed},
-    )
+        notebook, f"{kind}_autoencoder", lambda: build_autoencoder(kind, code_dim=code_dim)[0],
+        data=(images, images), fit_args={"epochs": epochs, "batch_size": batch_size}, seed=seed, verbose=verbose)
     return trained, encoder_of(trained.model)

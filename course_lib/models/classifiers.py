@@ -126,47 +126,44 @@ def train_mnist_cnn(model: keras.Model, x: np.ndarray, y: np.ndarray, epochs: in
     return model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=verbose)
 
 
-def _settings(sizes, n_train: int, seed: int) -> dict:
-    """Everything that determines the trained weights: the checkpoint cache key."""
-    return {"n_train": int(n_train), "epochs": sizes.epochs, "batch_size": sizes.batch_size,
-            "seed": seed, "arch": "vgg32x2-64x2-128-v2"}
+def _training_data(sizes, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The MNIST training subset of the active profile (float images, labels): part of the cache key."""
+    x_train, y_train = data.load("mnist", "train")
+    if sizes.n_train < len(x_train):
+        x_train, y_train = data.stratified_subset(x_train, y_train, sizes.n_train, seed)
+    return data.to_float(x_train), y_train
 
 
-def is_cached(n_available: int = 60_000) -> bool:
+def _train(model: keras.Model, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int, verbose: int = 2):
+    print(f"[classifiers] training the shared MNIST classifier on {len(x)} images "
+          f"for {epochs} epochs (once per profile; later notebooks load it)")
+    return train_mnist_cnn(model, x, y, epochs, batch_size, verbose=verbose)
+
+
+def _cache_args(sizes, seed: int, profile: str) -> dict:
+    """The ``checkpoints.fit_or_load`` arguments (the cache key is derived from them)."""
+    return {"build": build_mnist_cnn, "train": _train, "data": _training_data(sizes, seed),
+            "fit_args": {"epochs": sizes.epochs, "batch_size": sizes.batch_size}, "seed": seed, "profile": profile}
+
+
+def is_cached(n_available: int | None = None) -> bool:
     """True when the active profile's classifier is already in the checkpoint cache (nothing is trained).
 
-    ``n_available`` is the size of the MNIST training set (the cache key records how many images were used).
+    ``n_available`` is accepted for older callers and not needed: the key hashes the training images.
     """
     cfg = config.settings()
     sizes = config.sizes(SIZES_KEY, cfg.profile)
-    path = checkpoints.checkpoint_path(NOTEBOOK_KEY, "mnist_cnn",
-                                       _settings(sizes, min(sizes.n_train, n_available), cfg.seed), cfg.profile)
-    return path.exists() and path.with_suffix(".json").exists()
+    return checkpoints.is_cached(NOTEBOOK_KEY, "mnist_cnn", **_cache_args(sizes, cfg.seed, cfg.profile))
 
 
 @functools.lru_cache(maxsize=3)
 def _cached_classifier(profile: str, seed: int, checkpoint_dir: str, verbose: int) -> MnistClassifier:
     sizes = config.sizes(SIZES_KEY, profile)
-    x_train, y_train = data.load("mnist", "train")
-    if sizes.n_train < len(x_train):
-        x_train, y_train = data.stratified_subset(x_train, y_train, sizes.n_train, seed)
     x_test, y_test = data.load("mnist", "test")
     if sizes.n_test < len(x_test):  # the smoke profile checks a subset; lecture and full use all 10,000
         x_test, y_test = data.stratified_subset(x_test, y_test, sizes.n_test, seed)
-    settings = _settings(sizes, len(x_train), seed)
-
-    def build() -> keras.Model:
-        return build_mnist_cnn()
-
-    def train(model: keras.Model):
-        keras.utils.set_random_seed(seed)
-        print(f"[classifiers] training the shared MNIST classifier on {len(x_train)} images "
-              f"for {sizes.epochs} epochs (once per profile; later notebooks load it)")
-        return train_mnist_cnn(model, data.to_float(x_train), y_train, sizes.epochs, sizes.batch_size,
-                               verbose=verbose)
-
-    trained = checkpoints.fit_or_load(notebook=NOTEBOOK_KEY, name="mnist_cnn", build=build, train=train,
-                                      settings=settings, profile=profile)
+    trained = checkpoints.fit_or_load(NOTEBOOK_KEY, "mnist_cnn", verbose=verbose,
+                                      **_cache_args(sizes, seed, profile))
     judge = MnistClassifier(trained.model, float("nan"), trained)
     judge.test_accuracy = judge.accuracy(x_test, y_test)
     return judge

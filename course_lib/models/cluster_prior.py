@@ -96,6 +96,7 @@ class GMMPriorHead(keras.Model):
         self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
 
     def get_config(self) -> dict:
+        """The constructor arguments (``GMMPriorHead(**config)`` rebuilds it; the checkpoint key hashes them)."""
         return {**super().get_config(), **self._config}
 
     @property
@@ -199,3 +200,26 @@ def train_gmm_prior_head(model: GMMPriorHead, codes: np.ndarray, neighbours: np.
             best_history, best_weights = history, candidate.get_weights()
     model.set_weights(best_weights)
     return {**best_history, "restart_consistency": finals}
+
+
+def fit_or_load_gmm_prior_head(notebook: str, name: str, codes: np.ndarray, neighbours: np.ndarray, *, epochs: int,
+                               batch_size: int = 256, learning_rate: float = 1e-3, restarts: int = 1,
+                               seed: int | None = None, profile: str | None = None, verbose: int = 0,
+                               **head_options):
+    """A :class:`GMMPriorHead` trained by :func:`train_gmm_prior_head`, or loaded from the checkpoint cache.
+
+    ``head_options`` are its arguments (latent_dim, radius, sigma, cluster_weight ...; ``code_dim`` defaults to
+    the codes' width). The cache key is derived from the built head, the codes and neighbour lists by content,
+    the fit arguments and ``seed`` (default ``COURSE_SEED``); returns a ``checkpoints.Trained``.
+    """
+    from course_lib import checkpoints, config
+
+    seed = config.settings().seed if seed is None else int(seed)
+    codes = np.asarray(codes, dtype=np.float32)
+    head_options.setdefault("code_dim", codes.shape[-1])
+    return checkpoints.fit_or_load(
+        notebook, name, lambda: GMMPriorHead(seed=seed, **head_options).build_now(), train_gmm_prior_head,
+        data=(codes, np.asarray(neighbours)),
+        fit_args={"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
+                  "restarts": restarts},
+        seed=seed, profile=profile, verbose=verbose)

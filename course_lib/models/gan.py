@@ -29,6 +29,7 @@ by default, 2-3x faster on a CPU for networks this small.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +42,7 @@ import numpy as np
 from keras import layers, ops
 
 from course_lib import checkpoints
+from course_lib.files import atomic_write
 from course_lib.data.transforms import check_float_images
 from course_lib.models.batches import images_and_labels, latent_codes_and_labels
 from course_lib.models.conditioning import condition_on_label, one_hot_labels
@@ -188,12 +190,12 @@ class GAN(keras.Model):
         self.class_fake_tracker = keras.metrics.Mean(name="class_acc_fake")
 
     def get_config(self) -> dict[str, Any]:
-        return {"latent_dim": self.latent_dim, "num_classes": self.num_classes, "width": self.width,
+        """The constructor arguments (``GAN(**config)`` rebuilds it; the checkpoint key hashes them)."""
+        return {**super().get_config(), "latent_dim": self.latent_dim, "num_classes": self.num_classes, "width": self.width,
                 "label_smoothing": self.label_smoothing, "ema_decay": self.ema_decay,
                 "class_weight": self.class_weight, "d_dropout": self.d_dropout,
                 "generator_width": self.generator_width, "info_codes": self.info_codes,
-                "info_weight": self.info_weight, "seed": self.seed,
-                "name": self.name}
+                "info_weight": self.info_weight, "seed": self.seed}
 
     @property
     def conditional(self) -> bool:
@@ -426,29 +428,31 @@ def train_gan(gan: GAN, x: np.ndarray, labels=None, epochs: int = 5, batch_size:
 def fit_or_load_gan(notebook: str, name: str, build: Callable[[], GAN], x: np.ndarray, labels=None, *,
                     epochs: int, batch_size: int = 128, learning_rate: float = 2e-4,
                     snapshot_z: np.ndarray, snapshot_labels: np.ndarray | None = None,
-                    settings: dict[str, Any], verbose: int = 2, steps_per_epoch: int | None = None,
-                    jit_compile: bool = True) -> tuple[checkpoints.Trained, np.ndarray]:
-    """``checkpoints.fit_or_load`` for a GAN, plus the per-epoch fixed-noise frames.
+                    settings: dict[str, Any] | None = None, verbose: int = 2, steps_per_epoch: int | None = None,
+                    jit_compile: bool = True, seed: int | None = None) -> tuple[checkpoints.Trained, np.ndarray]:
+    """``checkpoints.fit_or_load`` for a GAN trained by :func:`train_gan`, plus the per-epoch fixed-noise frames.
 
-    The frames (epochs + 1, n, 28, 28, 1) are kept beside the checkpoint as ``<key>.frames.npz`` (plain
-    arrays, no pickle), so a cached model still shows how it learned. If that file is missing for a
-    cached model, the frames are an empty array and the notebook says so.
+    The cache key is derived from the built GAN, ``x`` and ``labels``, the fit arguments and ``seed``;
+    ``settings`` only adds facts the arrays do not show. The frames (epochs + 1, n, 28, 28, 1) are kept beside
+    the checkpoint as ``<key>.frames.npz`` (plain arrays, no pickle), so a cached model still shows how it
+    learned. If that file is missing for a cached model, the frames are an empty array and the notebook says so.
     """
-    path = checkpoints.checkpoint_path(notebook, name, settings)
-    frames_path = Path(str(path.with_suffix("")) + ".frames.npz")
     snapshots = EpochSnapshots(snapshot_z, snapshot_labels)
 
-    def train(model: GAN):
-        history = train_gan(model, x, labels, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-                            callbacks=[snapshots], verbose=verbose, steps_per_epoch=steps_per_epoch,
-                            jit_compile=jit_compile)
-        frames_path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(frames_path, frames=np.stack(snapshots.frames).astype("float16"))
-        return history
+    def train(model: GAN, x, labels, **fit_args):
+        return train_gan(model, x, labels, callbacks=[snapshots], **fit_args)
 
-    trained = checkpoints.fit_or_load(notebook=notebook, name=name, build=build, train=train, settings=settings)
+    trained = checkpoints.fit_or_load(
+        notebook, name, build, train, data=(x, labels),
+        fit_args={"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
+                  "steps_per_epoch": steps_per_epoch, "jit_compile": jit_compile},
+        seed=seed, settings=settings, verbose=verbose)
+    frames_path = trained.path.with_name(trained.path.name[: -len(checkpoints.SUFFIX)] + ".frames.npz")
     if snapshots.frames:
         frames = np.stack(snapshots.frames)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, frames=frames.astype("float16"))
+        atomic_write(frames_path, buffer.getvalue())
     elif frames_path.exists():
         with np.load(frames_path, allow_pickle=False) as stored:
             frames = stored["frames"].astype("float32")

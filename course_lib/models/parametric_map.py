@@ -147,6 +147,7 @@ class ParametricMap(keras.Model):
                                          layers.Dense(INPUT_DIM, activation="sigmoid")], name="decoder")
 
     def get_config(self) -> dict[str, Any]:
+        """The constructor arguments (the checkpoint key hashes them)."""
         return {**super().get_config(), "code_size": self.code_size, "hidden": list(self.hidden),
                 "pca_dims": self.pca_dims, "alpha": self.alpha, "exaggeration": self.exaggeration}
 
@@ -308,3 +309,40 @@ def train_parametric_map(model: ParametricMap, x: np.ndarray, neighbours: np.nda
                             verbose=0)
         history["decoder_loss"] = [float(v) for v in fitted.history["loss"]]
     return history
+
+
+def _train_on_pca_neighbours(model: ParametricMap, x: np.ndarray, k: int, neighbour_dims: int, epochs: int,
+                             batch_size: int, decoder_epochs: int, seed: int, verbose: int = 0) -> dict[str, list[float]]:
+    """Fill the frozen PCA layer from ``x``, mine the kNN graph in the first PCA dimensions, train the map."""
+    from course_lib import embeddings
+
+    pca = embeddings.fit_pca(x, model.pca_dims, seed=seed)
+    model.set_pca(pca, whiten=True)                              # PCA, each component scaled to std 1
+    features = pca.transform(embeddings.flatten(x))[:, :neighbour_dims]
+    graph = mine_neighbours(features, k=k)
+    return train_parametric_map(model, x, graph, epochs=epochs, batch_size=batch_size, seed=seed,
+                                decoder_epochs=decoder_epochs)
+
+
+def fit_or_load_parametric_map(notebook: str, name: str, x: np.ndarray, *, pca_dims: int, k: int, epochs: int,
+                               batch_size: int, decoder_epochs: int = 5, learning_rate: float = 1e-2,
+                               neighbour_dims: int = 50, seed: int | None = None, profile: str | None = None,
+                               **map_options: Any):
+    """A parametric map on images ``x``, or loaded from the checkpoint cache; returns a ``checkpoints.Trained``.
+
+    Training fits a PCA-``pca_dims`` of ``x`` as the frozen first layer, finds each image's ``k`` nearest
+    neighbours in its first ``neighbour_dims`` dimensions, then runs :func:`train_parametric_map`.
+    ``map_options`` go to :func:`build_parametric_map` (code_size, hidden, alpha, exaggeration). The cache key
+    is derived from the built map, ``x`` by content, these arguments and ``seed`` (default ``COURSE_SEED``).
+    """
+    from course_lib import checkpoints, config
+
+    seed = config.settings().seed if seed is None else int(seed)
+    if pca_dims < neighbour_dims:
+        raise ValueError(f"pca_dims ({pca_dims}) must be at least neighbour_dims ({neighbour_dims})")
+    return checkpoints.fit_or_load(
+        notebook, name, lambda: build_parametric_map(learning_rate=learning_rate, pca_dims=pca_dims, **map_options),
+        _train_on_pca_neighbours, data=(x,),
+        fit_args={"k": k, "neighbour_dims": neighbour_dims, "epochs": epochs, "batch_size": batch_size,
+                  "decoder_epochs": decoder_epochs, "seed": seed},
+        seed=seed, profile=profile)

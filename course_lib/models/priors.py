@@ -243,6 +243,10 @@ class PriorAutoencoder(keras.Model):
             raise ValueError(f"unknown prior {prior!r}; choose one of {', '.join(PRIOR_NAMES)}")
         if itl_weight < 0 or entropy_weight < 0:
             raise ValueError(f"itl_weight and entropy_weight must be >= 0, got {itl_weight}, {entropy_weight}")
+        self._config = dict(prior=prior, latent_dim=int(latent_dim), itl_weight=float(itl_weight),
+                            entropy_weight=float(entropy_weight), sigma=None if sigma is None else float(sigma),
+                            batch_size=int(batch_size), pool_size=int(pool_size), prior_kwargs=dict(prior_kwargs or {}),
+                            filters=[int(f) for f in filters], seed=int(seed))
         self.prior_name = prior
         self.latent_dim = int(latent_dim)
         self.itl_weight = float(itl_weight)
@@ -260,6 +264,10 @@ class PriorAutoencoder(keras.Model):
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.entropy_tracker = keras.metrics.Mean(name="entropy")
         self.cross_entropy_tracker = keras.metrics.Mean(name="cross_entropy")
+
+    def get_config(self) -> dict:
+        """The constructor arguments (the checkpoint key hashes them)."""
+        return {**super().get_config(), **self._config}
 
     @property
     def metrics(self):
@@ -333,3 +341,22 @@ def train_prior_autoencoder(model: PriorAutoencoder, x: np.ndarray, epochs: int,
     x = ae._check_images(x)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=False)
     return model.fit(x, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=verbose)
+
+
+def fit_or_load_prior_autoencoder(notebook: str, name: str, x: np.ndarray, *, epochs: int, batch_size: int,
+                                  learning_rate: float = 2e-3, seed: int | None = None, profile: str | None = None,
+                                  verbose: int = 2, **model_options):
+    """A :class:`PriorAutoencoder` trained by :func:`train_prior_autoencoder`, or loaded from the checkpoint cache.
+
+    ``model_options`` are its arguments (prior, latent_dim, itl_weight, sigma, prior_kwargs ...); ``batch_size``
+    serves both the model (its default sigma) and training. The cache key is derived from the built model, the
+    images by content, the fit arguments and ``seed`` (default ``COURSE_SEED``); returns a ``checkpoints.Trained``.
+    """
+    from course_lib import checkpoints, config
+
+    seed = config.settings().seed if seed is None else int(seed)
+    return checkpoints.fit_or_load(
+        notebook, name, lambda: PriorAutoencoder(batch_size=batch_size, seed=seed, **model_options).build_now(),
+        train_prior_autoencoder, data=(x,),
+        fit_args={"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate},
+        seed=seed, profile=profile, verbose=verbose)

@@ -91,12 +91,20 @@ class VAE(keras.Model):
         self.beta = float(beta)
         self.num_classes = int(num_classes)
         self.dynamic_binarization = bool(dynamic_binarization)
+        self.width = int(width)
+        self.seed = int(seed)
         self.encoder = build_encoder(latent_dim, num_classes, width)
         self.decoder = build_decoder(latent_dim, num_classes, width)
         self.noise = keras.random.SeedGenerator(seed)
         self.total_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
+
+    def get_config(self) -> dict:
+        """The constructor arguments (``VAE(**config)`` rebuilds it; the checkpoint key hashes them)."""
+        return {**super().get_config(), "latent_dim": self.latent_dim, "beta": self.beta,
+                "num_classes": self.num_classes, "width": self.width,
+                "dynamic_binarization": self.dynamic_binarization, "seed": self.seed}
 
     @property
     def conditional(self) -> bool:
@@ -276,3 +284,23 @@ def train_vae(vae: VAE, x: np.ndarray, labels=None, epochs: int = 10, batch_size
     if vae.conditional:
         return vae.fit(x, np.asarray(labels), epochs=epochs, batch_size=batch_size, verbose=verbose)
     return vae.fit(x, epochs=epochs, batch_size=batch_size, verbose=verbose)
+
+
+def fit_or_load_vae(notebook: str, name: str, x: np.ndarray, labels: np.ndarray | None = None, *, epochs: int,
+                    batch_size: int = 128, learning_rate: float = 1e-3, seed: int | None = None,
+                    profile: str | None = None, verbose: int = 2, **vae_options):
+    """A (conditional) VAE trained by :func:`train_vae`, loaded from the checkpoint cache when it is there.
+
+    ``vae_options`` are :class:`VAE`'s arguments (latent_dim, beta, num_classes, width ...); ``seed`` (default
+    ``COURSE_SEED``) seeds the weights and the VAE's noise. The cache key is derived from the built model, the
+    images and labels, the fit arguments and the seed; returns a ``checkpoints.Trained``.
+    """
+    from course_lib import checkpoints, config
+
+    seed = config.settings().seed if seed is None else int(seed)
+    if vae_options.get("num_classes", 0) and labels is None:
+        raise ValueError("a conditional VAE (num_classes > 0) is trained with labels")
+    return checkpoints.fit_or_load(
+        notebook, name, lambda: VAE(seed=seed, **vae_options).build_now(), train_vae, data=(x, labels),
+        fit_args={"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate},
+        seed=seed, profile=profile, verbose=verbose)
