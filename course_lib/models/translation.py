@@ -356,7 +356,7 @@ class SharedLatentTranslator(keras.Model):
             raise ValueError(f"unknown loss weights {sorted(unknown)}; known: {sorted(DEFAULT_WEIGHTS)}")
         self.loss_weights_ = {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in (weights or {}).items()}}
         if self.loss_weights_["semantic"] > 0 and judge is None:
-            raise ValueError("weights['semantic'] > 0 needs the frozen MNIST judge: pass judge=mnist_classifier().model")
+            raise ValueError("weights['semantic'] > 0 needs the frozen MNIST judge: pass judge=mnist_judge().model")
         self.style_dim, self.width, self.hidden = int(style_dim), int(width), int(hidden)
         self.confidence = float(confidence)
         self.semantic_batch = int(semantic_batch)
