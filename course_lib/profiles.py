@@ -201,11 +201,11 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # weights: loss weights of the translator (course_lib.models.translation.DEFAULT_WEIGHTS);
         # cnn_steps: gradient steps of each same-labels CNN baseline (fixed, whatever the label count);
         # ablation: 1 % translators retrained with one loss switched off; min_*: checks per row.
-        "smoke": {"rows": ["10", "1%"], "n_kannada": 768, "n_mnist": 768, "n_test": 400, "n_dig": 400,
-                  "epochs": 1, "batch_size": 64, "learning_rate": 2e-3, "style_dim": 16, "width": 16,
+        "smoke": {"rows": ["10", "1%"], "n_kannada": 3_000, "n_mnist": 3_000, "n_test": 400, "n_dig": 400,
+                  "epochs": 3, "batch_size": 64, "learning_rate": 2e-3, "style_dim": 16, "width": 16,
                   "confidence": 0.95, "weights": {"semantic": 1.0, "cycle_class": 0.0}, "semantic_batch": 16,
                   "cnn_steps": 20, "cnn_batch": 32, "tsne_points": 200, "ablation": [],
-                  "min_kannada": {"1%": 0.20}, "min_dig": {"1%": 0.20}, "min_cnn_kannada": 0.15, "min_head_kannada": 0.15},
+                  "min_kannada": {"1%": 0.20}, "min_dig": {"1%": 0.15}, "min_cnn_kannada": 0.15, "min_head_kannada": 0.15},
         "lecture": {"rows": ["10", "1%"], "n_kannada": 60_000, "n_mnist": 60_000, "n_test": 10_000, "n_dig": 10_240,
                     "epochs": 1, "batch_size": 128, "learning_rate": 2e-3, "style_dim": 16, "width": 32,
                     "confidence": 0.95, "weights": {"semantic": 1.0, "cycle_class": 0.0}, "semantic_batch": 32,
