@@ -3,11 +3,13 @@
 Start it from the repository root (after running notebook 08 once in the same profile, so the trained
 models are in the checkpoint cache; the app never trains anything itself):
 
-    COURSE_DATA_DIR=../shared/datasets .venv/bin/streamlit run apps/muddle_app.py
+    .venv/bin/streamlit run apps/muddle_app.py
 
 The picture is the conditional VAE of notebook 08 drawing digit a's *style* with the soft label
-(1 - t) * onehot(a) + t * onehot(b); the bars are the shared MNIST classifier's probabilities. An image is
-"muddled" when the two largest probabilities are both >= 0.3 and add up to >= 0.9.
+(1 - t) * onehot(a) + t * onehot(b). Two MNIST classifiers read it: the *judge*, which the "find the most
+ambiguous t" search uses to choose, and the independent *examiner*, which gives the verdict (a search that
+optimises the judge's reading would make the judge's verdict meaningless). An image is "muddled" when the
+examiner's two largest probabilities are both >= 0.3 and add up to >= 0.9.
 """
 
 from __future__ import annotations
@@ -28,21 +30,30 @@ NOTEBOOK = "08_digit_muddle"
 
 @st.cache_resource(show_spinner="loading the trained models from the checkpoint cache ...")
 def load_models(profile: str, seed: int, checkpoint_dir: str):
-    """The CVAE, the classifier, the test digits and each digit's nearest class; None if not trained yet."""
+    """The CVAE, both classifiers, the test digits and each digit's nearest class; None if not trained yet."""
     sizes = config.sizes(NOTEBOOK, profile)
-    if not (muddle.models_cached(sizes, seed) and classifiers.is_cached()):
+    ready = muddle.models_cached(sizes, seed) and all(classifiers.is_cached(role) for role in classifiers.ROLES)
+    if not ready:
         return None
     x_train, y_train = muddle.training_data(sizes, seed)
     models = muddle.fit_or_load_models(sizes, x_train, y_train, seed, verbose=0)
-    judge = classifiers.mnist_classifier(verbose=0)
     x_test_u8, y_test = data.load("mnist", "test")
     partner = muddle.nearest_other_class(muddle.class_centres(models.ae_encode(x_train), y_train))
-    return {"cvae": models.cvae, "judge": judge, "x_test": data.to_float(x_test_u8), "y_test": y_test,
-            "partner": partner}
+    return {"cvae": models.cvae, "judge": classifiers.mnist_judge(verbose=0),
+            "examiner": classifiers.mnist_examiner(verbose=0), "x_test": data.to_float(x_test_u8),
+            "y_test": y_test, "partner": partner}
 
 
 def probabilities_chart(probs: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame({"probability": probs}, index=[str(d) for d in range(10)])
+    """One row per digit: the examiner's probability."""
+    return pd.DataFrame({"examiner's probability": probs}, index=[str(d) for d in range(10)])
+
+
+def verdict(probs: np.ndarray) -> str:
+    """'top two: 4 (0.52) and 9 (0.41) by the examiner: **muddled!**' for one image's examiner probabilities."""
+    p1, p2, c1, c2 = (v[0] for v in muddle.top_two(probs[None]))
+    word = "**muddled!**" if muddle.is_muddled(probs[None])[0] else "not muddled"
+    return f"{c1} ({p1:.2f}) and {c2} ({p2:.2f}) by the examiner: {word}"
 
 
 def main() -> None:
@@ -57,7 +68,8 @@ def main() -> None:
             "08_digit_muddle once in this profile (it trains and caches them), then reload this page."
         )
         return
-    cvae, judge, x_test, y_test = loaded["cvae"], loaded["judge"], loaded["x_test"], loaded["y_test"]
+    cvae, judge, examiner = loaded["cvae"], loaded["judge"], loaded["examiner"]
+    x_test, y_test = loaded["x_test"], loaded["y_test"]
 
     left, right = st.columns(2)
     digit = left.selectbox("digit a", list(range(10)), index=4, key="digit")
@@ -71,25 +83,22 @@ def main() -> None:
     style = cvae.encode_mean(x_test[[index]], labels=[digit])
     onehot = np.eye(10, dtype="float32")
     image = cvae.decode(style, ((1 - t) * onehot[digit] + t * onehot[partner])[None])
-    probs = judge.predict_proba(image)[0]
-    p1, p2, c1, c2 = (v[0] for v in muddle.top_two(probs[None]))
+    probs = examiner.predict_proba(image)[0]
 
     col_a, col_out, col_bars = st.columns([1, 1, 2])
     col_a.image(x_test[index, ..., 0], caption=f"a: a real {digit}", width=120, clamp=True)
     col_out.image(image[0, ..., 0], caption=f"t = {t:.2f}", width=120, clamp=True)
-    col_bars.bar_chart(probabilities_chart(probs), y="probability")
-    verdict = "**muddled!**" if muddle.is_muddled(probs[None])[0] else "not muddled"
-    st.markdown(f"top two: {c1} ({p1:.2f}) and {c2} ({p2:.2f}): {verdict}")
+    col_bars.bar_chart(probabilities_chart(probs), y="examiner's probability")
+    st.markdown(f"top two: {verdict(probs)}")
 
     if st.button("find the most ambiguous t", key="search"):
         def at(ts: np.ndarray) -> np.ndarray:
             return cvae.decode(np.repeat(style, len(ts), axis=0),
                                (1 - ts[:, None]) * onehot[digit] + ts[:, None] * onehot[partner])
-        best_image, best_t = muddle.path_search(at, 1, judge.predict_proba, steps=21)
-        best = judge.predict_proba(best_image)[0]
-        q1, q2, d1, d2 = (v[0] for v in muddle.top_two(best[None]))
-        st.image(best_image[0, ..., 0], caption=f"most ambiguous: t = {best_t[0]:.3f}", width=120, clamp=True)
-        st.markdown(f"best t = {best_t[0]:.3f}: {d1} ({q1:.2f}) vs {d2} ({q2:.2f})")
+        best_image, best_t = muddle.path_search(at, 1, judge.predict_proba, steps=21)  # the judge chooses
+        st.image(best_image[0, ..., 0], caption=f"most ambiguous for the judge: t = {best_t[0]:.3f}", width=120,
+                 clamp=True)
+        st.markdown(f"best t = {best_t[0]:.3f}, chosen by the judge; {verdict(examiner.predict_proba(best_image)[0])}")
 
 
 main()

@@ -1,6 +1,9 @@
 """Digit muddle: make images that are hard to tell apart (a 4 or a 9?) yet still look like digits.
 
-Three families of methods, all judged by the shared MNIST classifier on the same (a, b) pairs:
+Three families of methods, all measured on the same (a, b) pairs. Ours *choose* their output with the MNIST
+judge (``classifiers.mnist_judge``); every method, the reference's included, is *graded* by the independent
+examiner (``classifiers.mnist_examiner``), which no method consults: a rate computed with the classifier that
+picked the outputs would largely measure the selection.
 
 reference ("MNIST Muddle" project)
     A convolutional autoencoder with a 10-number latent. Class centres = mean latent per digit.
@@ -10,12 +13,13 @@ reference, further thought
     Decode a series along the segment z_a -> z_b and keep the output farthest from both ends,
     argmax mse(O, a) + mse(O, b) (:func:`reference_farthest`).
 ours
-    Walk a path in a VAE / CVAE latent space and let the classifier pick the point where its two
+    Walk a path in a VAE / CVAE latent space and let the judge pick the point where its two
     largest probabilities are both high (:func:`ambiguity_score`, :func:`pick_by_score`); optionally
     project every candidate back onto the model's manifold with a decoder-encoder round trip.
 
-The measure (:func:`muddle_rate`): the share of outputs whose two largest class probabilities are
-both >= 0.3 and sum to >= 0.9: hard to choose between two labels, but clearly one of those two digits.
+The measure (:func:`muddle_rate`, on the examiner's probabilities): the share of outputs whose two largest class
+probabilities are both >= 0.3 and sum to >= 0.9: hard to choose between two labels, but clearly one of those two
+digits.
 """
 
 from __future__ import annotations
@@ -168,7 +172,7 @@ def reference_farthest(encode: Callable, decode: Callable, x_a: np.ndarray, x_b:
 
 def classifier_guided(paths: np.ndarray, predict_proba: Callable[[np.ndarray], np.ndarray]
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Ours: along each path, the image the classifier finds most ambiguous (:func:`ambiguity_score`)."""
+    """Ours: along each path, the image the classifier (the judge) finds most ambiguous (:func:`ambiguity_score`)."""
     n, steps = paths.shape[:2]
     probs = np.asarray(predict_proba(paths.reshape(n * steps, *paths.shape[2:]))).reshape(n, steps, -1)
     return pick_by_score(paths, ambiguity_score(probs))

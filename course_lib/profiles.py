@@ -70,10 +70,17 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         "full": {"examples_per_class": 10, "stats_sample": 70_000, "shift_train": 60_000,
                  "min_kannada_test_accuracy": 0.85, "min_shift_gap": 0.15},
     },
-    "shared_mnist_classifier": {
+    # The two MNIST classifiers of course_lib.models.classifiers: the judge (may be used in losses and for
+    # selection) and the examiner (another architecture and seed; only ever scores results).
+    "shared_mnist_judge": {
         "smoke": {"n_train": 4_000, "epochs": 2, "batch_size": 64, "n_test": 2_000, "min_test_accuracy": 0.80},
         "lecture": {"n_train": 60_000, "epochs": 3, "batch_size": 64, "n_test": 10_000, "min_test_accuracy": 0.993},
         "full": {"n_train": 60_000, "epochs": 6, "batch_size": 64, "n_test": 10_000, "min_test_accuracy": 0.994},
+    },
+    "shared_mnist_examiner": {
+        "smoke": {"n_train": 4_000, "epochs": 2, "batch_size": 64, "n_test": 2_000, "min_test_accuracy": 0.80},
+        "lecture": {"n_train": 60_000, "epochs": 3, "batch_size": 64, "n_test": 10_000, "min_test_accuracy": 0.985},
+        "full": {"n_train": 60_000, "epochs": 6, "batch_size": 64, "n_test": 10_000, "min_test_accuracy": 0.988},
     },
     "03_variational_autoencoder": {
         "smoke": {"n_train": 2_000, "epochs": 3, "latent_dim": 16, "n_train_2d": 1_000, "epochs_2d": 1,
@@ -93,49 +100,50 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # n_train: images in the GANs' training stream; an "epoch" is steps_per_epoch batches of it (the curves
         # and the animation get one point per epoch); epochs/cgan_epochs: epochs of the DCGAN / conditional
         # GAN; width/generator_width: D's and G's size; d_dropout: dropout in D; class_weight: the AC-GAN's
-        # class loss weight; truncation: the truncation used for the headline DCGAN numbers (None = none),
-        # truncation_levels: the trade-off table; n_eval: samples per metric (>= 5,000 in lecture); vae_*: the
+        # class loss weight; truncation_levels: the truncation trade-off table (the headline numbers are always
+        # untruncated); n_eval: samples per metric (>= 5,000 in lecture); vae_*: the
         # notebook-03 VAE retrained here for the comparison; n_walks/walk_steps: latent walks measured;
         # grid_columns: samples per digit in the conditional grid; exercise_steps: the short runs of exercise 3;
-        # info_codes/info_weight: the unconditional GAN's InfoGAN code (categories, 0 = a plain DCGAN) and the
-        # weight of its mutual-information term; min_*/max_*: checks.
-        "smoke": {"n_train": 2_000, "steps_per_epoch": 20, "epochs": 2, "cgan_epochs": 2, "batch_size": 64,
+        # info_codes/info_weight: the InfoGAN's code (categories; it is trained beside the plain DCGAN, K = 0, for the
+        # same epochs) and the weight of its mutual-information term; min_*/max_*: checks on the untruncated plain
+        # DCGAN and InfoGAN and on the conditional GAN, all scored by the examiner.
+        "smoke": {"n_train": 2_000, "steps_per_epoch": 60, "epochs": 4, "cgan_epochs": 2, "batch_size": 64,
                   "learning_rate": 3e-3, "width": 16, "generator_width": 16, "latent_dim": 64,
                   "label_smoothing": 0.1, "ema_decay": 0.99, "d_dropout": 0.3, "class_weight": 1.0,
-                  "truncation": None, "truncation_levels": [1.0, 0.5], "n_eval": 600, "vae_n_train": 2_000,
+                  "truncation_levels": [1.0, 0.5], "n_eval": 600, "vae_n_train": 2_000,
                   "vae_epochs": 2, "vae_latent_dim": 16, "n_walks": 20, "walk_steps": 9, "grid_columns": 6,
                   "exercise_steps": 10, "info_codes": 10, "info_weight": 1.0,
-                  "min_recognisable": 0.0, "min_class_share": 0.0, "max_class_share": 1.0,
-                  "min_cgan_agreement": 0.0},
-        "lecture": {"n_train": 60_000, "steps_per_epoch": 250, "epochs": 18, "cgan_epochs": 3, "batch_size": 64,
+                  "min_recognisable": 0.10, "min_class_share": 0.01, "max_class_share": 0.40,
+                  "min_cgan_agreement": 0.30},
+        "lecture": {"n_train": 60_000, "steps_per_epoch": 250, "epochs": 9, "cgan_epochs": 3, "batch_size": 64,
                     "learning_rate": 3e-3, "width": 16, "generator_width": 32, "latent_dim": 64,
                     "label_smoothing": 0.1, "ema_decay": 0.99, "d_dropout": 0.3, "class_weight": 1.0,
-                    "truncation": 1.0, "truncation_levels": [1.0, 0.5], "n_eval": 5_000,
+                    "truncation_levels": [1.0, 0.5], "n_eval": 5_000,
                     "vae_n_train": 20_000,
                     "vae_epochs": 4, "vae_latent_dim": 16, "n_walks": 200, "walk_steps": 11, "grid_columns": 10,
                     "exercise_steps": 100, "info_codes": 30, "info_weight": 1.0,
-                    "min_recognisable": 0.90, "min_class_share": 0.05, "max_class_share": 0.15,
-                    "min_cgan_agreement": 0.95},
+                    "min_recognisable": 0.60, "min_class_share": 0.04, "max_class_share": 0.18,
+                    "min_cgan_agreement": 0.85},
         "full": {"n_train": 60_000, "steps_per_epoch": 1_000, "epochs": 30, "cgan_epochs": 30, "batch_size": 64,
                  "learning_rate": 1e-3, "width": 32, "generator_width": 32, "latent_dim": 64,
                  "label_smoothing": 0.1, "ema_decay": 0.999, "d_dropout": 0.3, "class_weight": 1.0,
-                 "truncation": None, "truncation_levels": [1.5, 1.0, 0.75, 0.5], "n_eval": 10_000,
+                 "truncation_levels": [1.5, 1.0, 0.75, 0.5], "n_eval": 10_000,
                  "vae_n_train": 60_000,
                  "vae_epochs": 30, "vae_latent_dim": 16, "n_walks": 500, "walk_steps": 11, "grid_columns": 10,
                  "exercise_steps": 1_000, "info_codes": 30, "info_weight": 1.0,
-                 "min_recognisable": 0.95, "min_class_share": 0.07, "max_class_share": 0.13,
-                 "min_cgan_agreement": 0.98},
+                 "min_recognisable": 0.80, "min_class_share": 0.05, "max_class_share": 0.15,
+                 "min_cgan_agreement": 0.90},
     },
     "08_digit_muddle": {
         "smoke": {"n_train": 2_000, "ae_epochs": 3, "vae_epochs": 3, "latent_dim": 8, "batch_size": 32,
                   "learning_rate": 3e-3,
-                  "n_pairs": 200, "path_steps": 11, "gallery": 4, "min_muddle_rate": 0.05},
+                  "n_pairs": 200, "path_steps": 11, "gallery": 4, "min_muddle_rate": 0.05, "beats_reference": False},
         "lecture": {"n_train": 30_000, "ae_epochs": 4, "vae_epochs": 5, "latent_dim": 8, "batch_size": 128,
                     "learning_rate": 1e-3,
-                    "n_pairs": 1_000, "path_steps": 11, "gallery": 10, "min_muddle_rate": 0.80},
+                    "n_pairs": 1_000, "path_steps": 11, "gallery": 10, "min_muddle_rate": 0.20, "beats_reference": True},
         "full": {"n_train": 60_000, "ae_epochs": 20, "vae_epochs": 30, "latent_dim": 8, "batch_size": 128,
                  "learning_rate": 1e-3,
-                 "n_pairs": 1_000, "path_steps": 41, "gallery": 10, "min_muddle_rate": 0.85},
+                 "n_pairs": 1_000, "path_steps": 41, "gallery": 10, "min_muddle_rate": 0.20, "beats_reference": True},
     },
     "02_conv_autoencoder_fashion": {
         # n_train/n_test: Fashion-MNIST images used; reference_*: the assignment's network; epochs/batch_size:
@@ -144,13 +152,13 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # reference's; max_largest_code_mse: ours at the largest code size.
         "smoke": {"n_train": 2_000, "n_test": 500, "reference_epochs": 2, "reference_batch_size": 64,
                   "epochs": 2, "batch_size": 64, "code_sizes": [2, 8], "feature_code_size": 8,
-                  "denoise_epochs": 2, "noise_std": 0.3, "knn_k": 5, "beat_pca_sizes": [],
-                  "min_pca_improvement": 0.0, "max_reference_mse": 0.15, "max_largest_code_mse": 0.08,
+                  "denoise_epochs": 2, "noise_std": 0.3, "knn_k": 5, "beat_pca_sizes": [2],
+                  "min_pca_improvement": 0.02, "max_reference_mse": 0.06, "max_largest_code_mse": 0.08,
                   "max_time_ratio": 10.0, "min_feature_accuracy": 0.4},
         "lecture": {"n_train": 10_000, "n_test": 10_000, "reference_epochs": 4, "reference_batch_size": 128,
                     "epochs": 4, "batch_size": 128, "code_sizes": [2, 8, 32, 128], "feature_code_size": 32,
                     "denoise_epochs": 3, "noise_std": 0.3, "knn_k": 5, "beat_pca_sizes": [2, 8],
-                    "min_pca_improvement": 0.0, "max_reference_mse": 0.04, "max_largest_code_mse": 0.015,
+                    "min_pca_improvement": 0.10, "max_reference_mse": 0.04, "max_largest_code_mse": 0.015,
                     "max_time_ratio": 1.0, "min_feature_accuracy": 0.78},
         "full": {"n_train": 60_000, "n_test": 10_000, "reference_epochs": 5, "reference_batch_size": 128,
                  "epochs": 7, "batch_size": 256, "code_sizes": [2, 8, 32, 128, 256], "feature_code_size": 32,
@@ -193,23 +201,23 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # weights: loss weights of the translator (course_lib.models.translation.DEFAULT_WEIGHTS);
         # cnn_steps: gradient steps of each same-labels CNN baseline (fixed, whatever the label count);
         # ablation: 1 % translators retrained with one loss switched off; min_*: checks per row.
-        "smoke": {"rows": ["10", "1%"], "n_kannada": 768, "n_mnist": 768, "n_test": 400, "n_dig": 400,
-                  "epochs": 1, "batch_size": 64, "learning_rate": 2e-3, "style_dim": 16, "width": 16,
+        "smoke": {"rows": ["10", "1%"], "n_kannada": 3_000, "n_mnist": 3_000, "n_test": 400, "n_dig": 400,
+                  "epochs": 3, "batch_size": 64, "learning_rate": 2e-3, "style_dim": 16, "width": 16,
                   "confidence": 0.95, "weights": {"semantic": 1.0, "cycle_class": 0.0}, "semantic_batch": 16,
                   "cnn_steps": 20, "cnn_batch": 32, "tsne_points": 200, "ablation": [],
-                  "min_kannada": {"1%": 0.0}, "min_dig": {}, "min_cnn_kannada": 0.15, "min_head_kannada": 0.15},
+                  "min_kannada": {"1%": 0.20}, "min_dig": {"1%": 0.15}, "min_cnn_kannada": 0.15, "min_head_kannada": 0.15},
         "lecture": {"rows": ["10", "1%"], "n_kannada": 60_000, "n_mnist": 60_000, "n_test": 10_000, "n_dig": 10_240,
                     "epochs": 1, "batch_size": 128, "learning_rate": 2e-3, "style_dim": 16, "width": 32,
                     "confidence": 0.95, "weights": {"semantic": 1.0, "cycle_class": 0.0}, "semantic_batch": 32,
                     "cnn_steps": 600, "cnn_batch": 64, "tsne_points": 2_000, "ablation": [],
-                    "min_kannada": {"1%": 0.93}, "min_dig": {}, "min_cnn_kannada": 0.85, "min_head_kannada": 0.90},
+                    "min_kannada": {"1%": 0.85}, "min_dig": {"1%": 0.60}, "min_cnn_kannada": 0.85, "min_head_kannada": 0.90},
         "full": {"rows": ["none", "10", "1%", "5%", "10%", "100%"], "n_kannada": 60_000, "n_mnist": 60_000,
                  "n_test": 10_000, "n_dig": 10_240,
                  "epochs": 8, "batch_size": 128, "learning_rate": 2e-3, "style_dim": 16, "width": 32,
                  "confidence": 0.95, "weights": {"semantic": 1.0, "cycle_class": 0.0}, "semantic_batch": 64,
                  "cnn_steps": 4_000, "cnn_batch": 64, "tsne_points": 5_000,
                  "ablation": [{"fixmatch": 0.0}, {"semantic": 0.0}, {"alignment": 0.0}, {"cycle": 0.5}],
-                 "min_kannada": {"10": 0.85, "1%": 0.96, "100%": 0.98}, "min_dig": {"1%": 0.80, "100%": 0.82},
+                 "min_kannada": {"10": 0.85, "1%": 0.90, "100%": 0.90}, "min_dig": {"1%": 0.72, "100%": 0.72},
                  "min_cnn_kannada": 0.85, "min_head_kannada": 0.95},
     },
     "06_semi_supervised_knn": {

@@ -16,6 +16,25 @@ def test_cnn_shapes_and_parameter_count():
     assert model.count_params() == 288 + 9_216 + 18_432 + 36_864 + 4 * 192 + 401_536 + 1_290
 
 
+def test_examiner_is_built_differently_from_the_judge():
+    examiner = classifiers.build_examiner_cnn()
+    assert examiner.output_shape == (None, 10)
+    assert examiner.get_layer(classifiers.FEATURE_LAYER).output.shape[-1] == 128
+    # conv 5x5x1x32 + 32, conv 5x5x32x64 + 64, dense 3136*128 + 128, logits 1290
+    assert examiner.count_params() == 832 + 51_264 + 401_536 + 1_290
+    kinds = {type(layer).__name__ for layer in examiner.layers}
+    assert "BatchNormalization" not in kinds and "MaxPooling2D" not in kinds
+    judge_spec, examiner_spec = classifiers.ROLES["judge"], classifiers.ROLES["examiner"]
+    assert judge_spec.arch != examiner_spec.arch and judge_spec.name != examiner_spec.name
+    assert judge_spec.seed_offset != examiner_spec.seed_offset
+    assert judge_spec.sizes_key != examiner_spec.sizes_key
+
+
+def test_unknown_role_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown classifier role 'refree'.*judge, examiner"):
+        classifiers.is_cached("refree")
+
+
 @pytest.mark.parametrize("images", [np.zeros((3, 28, 28), np.uint8), np.zeros((3, 28, 28, 1), np.float32),
                                     np.zeros((3, 784), np.float32)])
 def test_as_model_input_accepts_common_layouts(images):
@@ -61,29 +80,46 @@ def test_training_lowers_the_loss_and_wrapper_answers():
         judge.accuracy(x, y[:-1])
 
 
-def test_mnist_classifier_trains_once_then_loads_and_survives_corruption(course_env, monkeypatch):
-    """fit_or_load under the 'shared' key: second call loads, a corrupt file is retrained."""
-    from course_lib import data
+def _tiny_mnist(monkeypatch):
+    from course_lib import data, profiles
 
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, (200, 28, 28), dtype=np.uint8)
     y = (np.arange(200) % 10).astype(np.uint8)
     monkeypatch.setattr(data, "load", lambda name, split="train": (x, y))
-    from course_lib import profiles
+    for role in classifiers.ROLES.values():
+        monkeypatch.setitem(profiles.SIZES, role.sizes_key, {
+            p: {"n_train": 100, "epochs": 1, "batch_size": 50, "n_test": 100, "min_test_accuracy": 0.0}
+            for p in ("smoke", "lecture", "full")})
+    classifiers._cached_classifier.cache_clear()
 
-    monkeypatch.setitem(profiles.SIZES, classifiers.SIZES_KEY, {
-        p: {"n_train": 100, "epochs": 1, "batch_size": 50, "n_test": 100, "min_test_accuracy": 0.0}
-        for p in ("smoke", "lecture", "full")})
-    classifiers._cached_classifier.cache_clear()
-    assert not classifiers.is_cached(n_available=200)
-    first = classifiers.mnist_classifier(verbose=0)
+
+@pytest.mark.parametrize("role, get", [("judge", classifiers.mnist_judge), ("examiner", classifiers.mnist_examiner)])
+def test_classifier_trains_once_then_loads_and_survives_corruption(course_env, monkeypatch, role, get):
+    """fit_or_load under the 'shared' key: second call loads, a corrupt file is retrained."""
+    _tiny_mnist(monkeypatch)
+    assert not classifiers.is_cached(role, n_available=200)
+    first = get(verbose=0)
+    assert first.role == role
     assert not first.trained.loaded and 0.0 <= first.test_accuracy <= 1.0
-    assert classifiers.is_cached(n_available=200)
+    assert classifiers.is_cached(role, n_available=200)
     classifiers._cached_classifier.cache_clear()
-    second = classifiers.mnist_classifier(verbose=0)
+    second = get(verbose=0)
     assert second.trained.loaded
     second.trained.path.write_bytes(b"not a keras file")
     classifiers._cached_classifier.cache_clear()
-    third = classifiers.mnist_classifier(verbose=0)
+    third = get(verbose=0)
     assert not third.trained.loaded
+    classifiers._cached_classifier.cache_clear()
+
+
+def test_judge_and_examiner_are_separate_checkpoints(course_env, monkeypatch):
+    """Training the judge does not make the examiner cached, and the two are different models."""
+    _tiny_mnist(monkeypatch)
+    judge = classifiers.mnist_judge(verbose=0)
+    assert classifiers.is_cached("judge", n_available=200)
+    assert not classifiers.is_cached("examiner", n_available=200)
+    examiner = classifiers.mnist_examiner(verbose=0)
+    assert examiner.trained.path != judge.trained.path
+    assert examiner.model.name != judge.model.name
     classifiers._cached_classifier.cache_clear()

@@ -16,8 +16,8 @@ APP = str(Path(__file__).resolve().parent.parent / "apps" / "muddle_app.py")
 TINY = {
     "08_digit_muddle": {"n_train": 300, "ae_epochs": 1, "vae_epochs": 1, "latent_dim": 4, "batch_size": 50,
                         "learning_rate": 3e-3, "n_pairs": 10, "path_steps": 5, "gallery": 2, "min_muddle_rate": 0.0},
-    "shared_mnist_classifier": {"n_train": 300, "epochs": 1, "batch_size": 50, "n_test": 200,
-                                "min_test_accuracy": 0.0},
+    "shared_mnist_judge": {"n_train": 300, "epochs": 1, "batch_size": 50, "n_test": 200, "min_test_accuracy": 0.0},
+    "shared_mnist_examiner": {"n_train": 300, "epochs": 1, "batch_size": 50, "n_test": 200, "min_test_accuracy": 0.0},
 }
 
 
@@ -53,18 +53,20 @@ def test_app_without_trained_models_explains_what_to_do(app_env):
 
 def test_app_with_cached_models_responds_to_the_widgets(app_env):
     from course_lib import muddle
-    from course_lib.models.classifiers import mnist_classifier
+    from course_lib.models.classifiers import mnist_examiner, mnist_judge
 
     sizes = config.sizes("08_digit_muddle")
     x, y = muddle.training_data(sizes, app_env.seed)
     muddle.fit_or_load_models(sizes, x, y, app_env.seed, verbose=0)   # what notebook 08 does
-    mnist_classifier(verbose=0)
+    mnist_judge(verbose=0)
+    mnist_examiner(verbose=0)
 
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception, at.exception
     assert not at.warning
     assert len(at.slider) == 2 and at.slider(key="t").value == 0.5
     assert at.markdown[-1].value.startswith("top two:")
+    assert "examiner" in at.markdown[-1].value
 
     at.selectbox(key="digit").set_value(7).run()
     at.slider(key="t").set_value(0.9).run()

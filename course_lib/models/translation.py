@@ -31,14 +31,6 @@ from keras import layers, ops
 
 from course_lib.data.transforms import check_float_images
 
-def __getattr__(name: str):
-    # Transitional: notebook 05 still puts ``VERSION`` into its settings. Cache keys are derived now (see
-    # checkpoints), so no code version is tracked by hand; remove this once 05 calls fit_or_load_translator.
-    if name == "VERSION":
-        return "derived-keys"
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 DOMAINS: tuple[str, ...] = ("kannada", "mnist")
 NUM_CLASSES = 10
 
@@ -311,7 +303,7 @@ class SharedLatentTranslator(keras.Model):
             raise ValueError(f"unknown loss weights {sorted(unknown)}; known: {sorted(DEFAULT_WEIGHTS)}")
         self.loss_weights_ = {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in (weights or {}).items()}}
         if self.loss_weights_["semantic"] > 0 and judge is None:
-            raise ValueError("weights['semantic'] > 0 needs the frozen MNIST judge: pass judge=mnist_classifier().model")
+            raise ValueError("weights['semantic'] > 0 needs the frozen MNIST judge: pass judge=mnist_judge().model")
         self.style_dim, self.width, self.hidden = int(style_dim), int(width), int(hidden)
         self.confidence = float(confidence)
         self.semantic_batch = int(semantic_batch)
