@@ -1,5 +1,6 @@
 """The install routes: pyproject.toml (loose bounds), the lock constraints.txt, conda and Binder files."""
 
+import ast
 import re
 import tomllib
 
@@ -78,11 +79,17 @@ def test_every_module_course_lib_imports_is_a_declared_dependency():
     declared = {_name(r) for r in PROJECT["dependencies"]}
     found = set()
     for path in (REPO_ROOT / "course_lib").rglob("*.py"):
-        for match in re.finditer(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", path.read_text(), re.MULTILINE):
-            top = match.group(1)
-            if top in sys.stdlib_module_names or top in {"course_lib", "__future__"}:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                tops = [alias.name.split(".")[0] for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                tops = [node.module.split(".")[0]]
+            else:
                 continue
-            found.add(import_names.get(top.lower(), top.lower()).replace("_", "-"))
+            for top in tops:
+                if top in sys.stdlib_module_names or top in {"course_lib", "__future__"}:
+                    continue
+                found.add(import_names.get(top.lower(), top.lower()).replace("_", "-"))
     assert found - declared == set(), f"imported by course_lib but not declared: {sorted(found - declared)}"
 
 
