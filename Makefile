@@ -1,8 +1,12 @@
-# The course pack's commands. Each target creates .venv from pyproject.toml on first use.
-#   make lab                    start the course: JupyterLab on notebooks/
-#   make test                   the whole test suite (unit tests + every notebook, via nbval), in
-#                               TEST_JOBS=2 pytest-xdist workers; each file (one notebook) stays on one worker
+# A thin wrapper over the `course` command (course_tools/cli.py), which works without make (Windows: see the
+# README). What make adds: it creates .venv on first use, installs the pinned versions of constraints.txt,
+# and warms numba's cache, before running the command.
+#   make lab                    start the course: JupyterLab on notebooks/        (course lab)
+#   make test                   the whole suite, TEST_JOBS=2 pytest-xdist workers  (course test)
+#   make unit                   the fast tier: no slow or browser tests            (course unit)
 #   make results PROFILE=...    run all notebooks headlessly, write reports/<profile>/RESULTS.md
+#   make student | site | badges   course delivery (see the README)
+#   make lock                   refresh constraints.txt for every supported Python (needs uv)
 
 PYTHON  ?= python3
 VENV    ?= .venv
@@ -11,45 +15,50 @@ ONLY    ?=
 JOBS    ?= 1
 TEST_JOBS ?= 2
 PY      := $(VENV)/bin/python
+COURSE  := $(PY) -m course_tools.cli
 STAMP   := $(VENV)/.course-installed
+UV      ?= uv
 
-.PHONY: setup lab test unit results clean-checkpoints
+.PHONY: setup lab test unit results student site badges warm lock clean-checkpoints
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 ...")'
+# pycheck first: on an unsupported Python it stops in a second, before a venv or a download exists.
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) course_tools/pycheck.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip
-	$(PY) -m pip install -e ".[test]"
+	@$(PY) course_tools/pycheck.py || (echo "$(VENV) was made with another Python: remove it (rm -rf $(VENV))" >&2; exit 1)
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
+	$(COURSE) warm
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(COURSE) lab
 
 test: $(STAMP)
-	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile --nbval-lax --nbval-current-env tests notebooks
+	TEST_JOBS=$(TEST_JOBS) $(COURSE) test
 
 unit: $(STAMP)
-	$(PY) -m pytest tests
+	$(COURSE) unit
 
 results: $(STAMP)
-	$(PY) -m course_lib.runner --profile $(PROFILE) $(ONLY)
+	$(COURSE) results --profile $(PROFILE) $(ONLY)
+
+student: $(STAMP)
+	$(COURSE) student $(ONLY)
+
+site: $(STAMP)
+	$(COURSE) site --profile $(PROFILE) --jobs $(JOBS) $(ONLY)
+
+badges: $(STAMP)
+	$(COURSE) badges
+
+warm: $(STAMP)
+	$(COURSE) warm
+
+# The one command that refreshes the lock (once a term): every supported Python, every extra.
+lock:
+	$(UV) pip compile --universal --python-version 3.11 --all-extras --no-emit-package course-lib pyproject.toml -o constraints.txt
 
 clean-checkpoints:
 	rm -rf data/checkpoints
-
-# Course delivery (issue 9): student notebooks, the rendered course site, the Colab/Binder badge cells.
-#   make student                student/NN_slug.ipynb: solutions replaced by stubs (git-ignored, regenerate any time)
-#   make site PROFILE=smoke     build/site/<profile>/index.html: every notebook executed in PROFILE (default lecture)
-#   make badges                 add or refresh the Colab/Binder badge cell + Colab setup cell in every notebook
-.PHONY: student site badges
-
-student: $(STAMP)
-	$(PY) -m course_lib.student $(ONLY)
-
-site: $(STAMP)
-	$(PY) -m course_lib.site --profile $(PROFILE) --jobs $(JOBS) $(ONLY)
-
-badges: $(STAMP)
-	$(PY) -m course_lib.badges notebooks/[0-9][0-9]_*.ipynb

@@ -5,7 +5,7 @@ Modules (one job each):
     profiles     the table of run sizes per notebook and profile
     data         dataset registry, readers, safe downloads, loaders, subsets
     checkpoints  "load the trained model if cached, else train it"
-    report       record measured results; build reports/<profile>/RESULTS.md
+    report       record a notebook's measured results (reports/<profile>/<notebook>.json)
     plotting     image grids, training curves, latent scatter, interpolation strips
     metrics      clustering / embedding / generation metrics
     models       model families (autoencoders, vae, gan, translation, classifiers, priors)
@@ -18,4 +18,10 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# UMAP's numba functions go to numba's on-disk cache, so a new kernel does not compile them again.
+from course_lib import _numba_cache  # noqa: E402
+
+_numba_cache.install()
+
+# The one place the version is written (pyproject.toml reads it: [tool.setuptools.dynamic]).
 __version__ = "0.1.0"

@@ -60,15 +60,35 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     """Frechet distance between Gaussians fitted to two feature sets (the formula behind FID).
 
     d^2 = |mu_a - mu_b|^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2))
+
+    The matrix square root of S_a S_b is real in exact arithmetic (both are covariance matrices); rounding
+    can leave a small imaginary part, which is dropped. A large one means the covariances are too
+    ill-conditioned for the number to mean anything (too few samples for the feature dimension), and is
+    refused rather than silently cut off. ``sqrtm`` is called without its ``disp`` argument, which SciPy 1.18
+    removed, so this works on every SciPy from 1.11.
     """
     from scipy import linalg
 
     a = np.asarray(features_a, dtype=np.float64)
     b = np.asarray(features_b, dtype=np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"frechet_distance needs two (n, d) feature arrays of the same d, got {a.shape} and {b.shape}")
+    if min(len(a), len(b)) < 2:
+        raise ValueError("frechet_distance needs at least two samples per set to estimate a covariance")
     mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
-    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    covmean, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
-    covmean = covmean.real
+    cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    covmean = np.asarray(linalg.sqrtm(cov_a @ cov_b))
+    if not np.all(np.isfinite(covmean)):
+        raise ValueError("frechet_distance: the covariance product has no finite square root "
+                         "(singular covariances: use more samples than feature dimensions)")
+    if np.iscomplexobj(covmean):
+        diagonal = np.diagonal(covmean)
+        scale = max(1.0, float(np.abs(diagonal.real).max()))
+        if np.abs(diagonal.imag).max() > 1e-3 * scale:
+            raise ValueError(f"frechet_distance: the square root of the covariance product is complex (imaginary "
+                             f"part up to {np.abs(diagonal.imag).max():.3g}); the covariances are too ill-conditioned, "
+                             f"use more samples than feature dimensions")
+        covmean = covmean.real
     value = float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2.0 * covmean))
     return max(value, 0.0)
 

@@ -21,9 +21,12 @@ import nbformat
 import pytest
 
 import _browser
-from course_lib import config, site, student
+from course_lib import config
+from course_tools import site
+from course_tools.notebooks import numbered_notebooks
 
-NOTEBOOKS = student.numbered_notebooks()
+NOTEBOOKS = numbered_notebooks()
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 def _api(base: str, token: str, path: str, method: str = "GET"):

@@ -25,6 +25,23 @@ def test_frechet_distance_of_known_gaussians():
     assert metrics.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
 
 
+def test_frechet_distance_refuses_a_complex_square_root_and_bad_shapes(monkeypatch):
+    from scipy import linalg
+
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(50, 3)), rng.normal(size=(50, 3))
+    with pytest.raises(ValueError, match="same d"):
+        metrics.frechet_distance(a, b[:, :2])
+    with pytest.raises(ValueError, match="at least two samples"):
+        metrics.frechet_distance(a[:1], b[:1])
+    real = linalg.sqrtm
+    monkeypatch.setattr(linalg, "sqrtm", lambda m: real(m) + 0.5j * np.eye(len(m)))
+    with pytest.raises(ValueError, match="is complex"):
+        metrics.frechet_distance(a, b)
+    monkeypatch.setattr(linalg, "sqrtm", lambda m: real(m) + 1e-9j * np.eye(len(m)))  # rounding noise is fine
+    assert np.isfinite(metrics.frechet_distance(a, b))
+
+
 def test_class_entropy_and_knn():
     assert metrics.class_entropy(np.arange(10)) == pytest.approx(np.log(10))
     assert metrics.class_entropy(np.zeros(10, dtype=int)) == 0.0

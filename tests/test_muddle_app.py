@@ -11,6 +11,8 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from course_lib import config, data, profiles  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a Streamlit session with trained models: about 25 s
+
 APP = str(Path(__file__).resolve().parent.parent / "apps" / "muddle_app.py")
 
 TINY = {

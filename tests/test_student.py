@@ -2,7 +2,8 @@
 
 Checked on a generated toy notebook (every rule, in seconds) and on every numbered notebook of the course
 (each has 2-4 exercises; its student version has a stub for every code solution, no solution text, and runs
-its setup from student/ in the smoke profile, where each stub raises NotImplementedError).
+its setup from a sibling folder of notebooks/ in the smoke profile, where each stub raises NotImplementedError).
+Everything is written to temporary folders; `course student` writes student/.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import os
 import nbformat
 import pytest
 
-from course_lib import config, student
+from course_lib import config
+from course_tools import student
+from course_tools.notebooks import numbered_notebooks
 
-NOTEBOOKS = student.numbered_notebooks()
+NOTEBOOKS = numbered_notebooks()
 IDS = [p.stem for p in NOTEBOOKS]
 
 
@@ -91,6 +94,7 @@ def test_automatic_hint_names_library_calls_not_the_solutions_own_variables():
     assert student.called_names("this is not python (") == []
 
 
+@pytest.mark.slow
 def test_stubs_raise_not_implemented_error_and_the_rest_runs(tmp_path):
     """Execute the toy student notebook for real: plain cells run, every stub raises NotImplementedError."""
     from nbclient import NotebookClient
@@ -142,17 +146,23 @@ def test_notebook_ends_with_exercises_and_worked_solutions(path):
 
 
 @pytest.fixture(scope="session")
-def generated():
-    """What `make student` does: write every student notebook into student/."""
-    return student.generate(NOTEBOOKS, student.DEFAULT_OUT)
+def student_dir(tmp_path_factory):
+    """Where the tests put the student notebooks: a temporary stand-in for student/."""
+    return tmp_path_factory.mktemp("course") / "student"
+
+
+@pytest.fixture(scope="session")
+def generated(student_dir):
+    """What `course student` does, into a temporary folder instead of student/."""
+    return student.generate(NOTEBOOKS, student_dir)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_generated_student_notebook_is_valid(path, generated):
+def test_generated_student_notebook_is_valid(path, generated, student_dir):
     written, errors = generated
     assert path.name not in errors, errors.get(path.name)
     assert_valid_student_version(nbformat.read(path, as_version=4),
-                                 nbformat.read(student.DEFAULT_OUT / path.name, as_version=4))
+                                 nbformat.read(student_dir / path.name, as_version=4))
 
 
 def setup_cells(cells: list) -> list:
@@ -163,8 +173,9 @@ def setup_cells(cells: list) -> list:
     raise AssertionError("no setup cell importing course_lib")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_student_notebook_starts_and_its_stubs_raise(path, generated, tmp_path, monkeypatch):
+def test_student_notebook_starts_and_its_stubs_raise(path, generated, student_dir, tmp_path, monkeypatch):
     """The student version, executed from student/ in the smoke profile: its setup cell finds course_lib and
     the data from there, and every stub raises NotImplementedError with its hint.
 
@@ -176,7 +187,7 @@ def test_student_notebook_starts_and_its_stubs_raise(path, generated, tmp_path, 
     written, errors = generated
     if path.name in errors:
         pytest.fail(errors[path.name])
-    pupil = nbformat.read(student.DEFAULT_OUT / path.name, as_version=4)
+    pupil = nbformat.read(student_dir / path.name, as_version=4)
     first = next(i for i, c in enumerate(pupil.cells) if student.EXERCISE_TAG in student.tags(c))
     stubs = [c for c in pupil.cells[first:] if student.STUB_TAG in student.tags(c)]
     assert stubs, f"{path.name}: no stubs after the first exercise"
@@ -184,7 +195,7 @@ def test_student_notebook_starts_and_its_stubs_raise(path, generated, tmp_path, 
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
     monkeypatch.setenv("COURSE_REPORTS_DIR", str(tmp_path / "reports"))  # keep reports/smoke as nbval leaves it
     NotebookClient(pupil, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(student.DEFAULT_OUT)}}).execute()
+                   resources={"metadata": {"path": str(student_dir)}}).execute()
     for cell in stubs:
         error = cell.outputs[-1] if cell.outputs else {}
         assert error.get("ename") == "NotImplementedError", cell.source

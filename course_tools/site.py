@@ -1,12 +1,13 @@
 """Render the course site: every notebook executed in one profile and converted to HTML, plus a landing page.
 
-    python -m course_lib.site                       # profile lecture (the default) -> build/site/lecture/
-    python -m course_lib.site --profile smoke       # what CI builds (seconds per notebook with cached models)
-    python -m course_lib.site --profile lecture 01 03 --out /tmp/site
+    course site                       # profile lecture (the default) -> build/site/lecture/
+    course site --profile smoke       # seconds per notebook with cached models
+    course site --profile lecture 01 03 --out /tmp/site
 
 The tools are maintained ones: nbclient executes the notebooks and nbconvert's ``lab`` template converts
 them (through a small template that adds navigation and folds the worked solutions); this module only
-writes the landing page and wires things together.
+writes the landing page and wires things together. The page template, the landing page, the stylesheet and
+the images are files in ``course_tools/templates/``.
 
 The site is self-contained and works offline (a lecture room without network, or CI): nothing is loaded
 from a CDN. MathJax 3 is copied from the ``django-static-mathjax`` package, the Colab/Binder badge images
@@ -43,12 +44,18 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib import badges, config, runner
-from course_lib.report import write_results
+from course_lib import config
+from course_tools import badges
+from course_tools.notebooks import cell_timeout, numbered_notebooks
+from course_tools.notebooks import execute as execute_notebook
+from course_tools.results import write_results
 
 DEFAULT_PROFILE = "lecture"
 DEFAULT_OUT = config.REPO_ROOT / "build" / "site"
 COURSE_TITLE = "Representation learning with Keras"
+TEMPLATES = Path(__file__).parent / "templates"
+#: Files of templates/ copied as they are into the site's _static/ folder.
+STATIC_FILES = ("course.css", "favicon.svg", "colab-badge.svg", "binder-badge.svg")
 
 
 class SiteBuildError(RuntimeError):
@@ -141,122 +148,6 @@ def mathjax_source() -> Path | None:
     return script if script.is_file() else None
 
 
-_PAGE_TEMPLATE = r"""
-{%- extends 'index.html.j2' -%}
-
-{#- Nothing from a CDN: no require.js, no widget manager; MathJax from _static when available. -#}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block html_head_js_mathjax -%}
-{%- if resources.course.mathjax_url %}
-<script>
-window.MathJax = {
-  tex: {inlineMath: [["$", "$"], ["\\(", "\\)"]], displayMath: [["$$", "$$"], ["\\[", "\\]"]],
-        processEscapes: true, processEnvironments: true, tags: "ams"},
-  options: {ignoreHtmlClass: "tex2jax_ignore", processHtmlClass: "tex2jax_process", enableMenu: false},
-  svg: {fontCache: "global"}
-};
-</script>
-<script src="{{ resources.course.mathjax_url }}" id="MathJax-script"></script>
-{%- endif %}
-{%- endblock html_head_js_mathjax -%}
-
-{%- block html_head_css -%}
-<link rel="icon" href="_static/favicon.svg">
-<link rel="stylesheet" href="_static/course.css">
-{%- endblock html_head_css -%}
-
-{%- block body_header -%}
-{{ super() }}
-{{ resources.course.nav_top }}
-{%- endblock body_header -%}
-
-{% block body_footer %}
-{{ resources.course.nav_bottom }}
-{{ super() }}
-{% endblock body_footer %}
-
-{#- Worked solutions are folded away: self-study readers try first, then open them. -#}
-{% block any_cell %}
-{%- if 'solution' in cell.metadata.get('tags', []) -%}
-<details class="course-solution"><summary>Show the worked solution</summary>
-{{ super() }}
-</details>
-{%- else -%}
-{{ super() }}
-{%- endif -%}
-{% endblock any_cell %}
-"""
-
-_CSS = """
-:root { --course-accent: #1f6feb; }
-body { margin: 0; }
-.course-nav { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; padding: 0.6rem 1rem;
-  background: #f3f5f8; border-bottom: 1px solid #d8dee4; font-family: system-ui, sans-serif; font-size: 14px; }
-.course-nav.bottom { border-top: 1px solid #d8dee4; border-bottom: none; margin-top: 2rem; }
-.course-nav a { color: var(--course-accent); text-decoration: none; }
-.course-nav a:hover { text-decoration: underline; }
-.course-nav .spacer { flex: 1; }
-.course-nav .profile { color: #57606a; }
-details.course-solution { border-left: 4px solid #2da44e; margin: 0.5rem 0; padding: 0.2rem 0.6rem; background: #f6fff8; }
-details.course-solution > summary { cursor: pointer; color: #1a7f37; font-family: system-ui, sans-serif; }
-.landing { max-width: 60rem; margin: 0 auto; padding: 1.5rem; font-family: system-ui, sans-serif; line-height: 1.5;
-  color: #1f2328; }
-.landing h1 { margin-bottom: 0.2rem; }
-.landing .meta { color: #57606a; }
-.landing .notebook { border: 1px solid #d8dee4; border-radius: 6px; padding: 0.8rem 1rem; margin: 1rem 0; }
-.landing .notebook h3 { margin: 0 0 0.4rem 0; }
-.landing .failed { color: #cf222e; font-weight: bold; }
-.landing table { border-collapse: collapse; margin: 0.5rem 0 1rem 0; font-size: 14px; }
-.landing th, .landing td { border: 1px solid #d8dee4; padding: 0.25rem 0.5rem; text-align: left; }
-.landing th { background: #f3f5f8; }
-.landing code { background: #f3f5f8; padding: 0 0.2rem; border-radius: 3px; }
-"""
-
-_FAVICON = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1f6feb"/>
-<circle cx="5" cy="8" r="2" fill="#fff"/><circle cx="11" cy="5" r="2" fill="#fff"/><circle cx="11" cy="11" r="2" fill="#fff"/></svg>
-"""
-
-_LANDING_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{{ course_title }}: course site ({{ profile }} profile)</title>
-<link rel="icon" href="_static/favicon.svg">
-<link rel="stylesheet" href="_static/course.css">
-</head>
-<body>
-<nav class="course-nav"><a href="index.html" class="course-home">Course home</a><span class="spacer"></span>
-{%- if notebooks %}<a href="{{ notebooks[0].info.page }}" rel="next">Start: {{ notebooks[0].info.title }} &rarr;</a>{% endif -%}
-</nav>
-<main class="landing">
-<h1>{{ course_title }}</h1>
-<p class="meta">Numbered notebooks on autoencoders, VAEs, GANs, translation, semi-supervised learning and embeddings.
-{% if all_executed %}Every page below was executed{% else %}Pages marked "not executed" show the notebook without outputs; the others were executed{% endif %} in the <strong>{{ profile }}</strong> profile on {{ built_on }}; worked solutions
-are folded under "Show the worked solution". To run the notebooks yourself: <code>make lab</code>.</p>
-
-<h2 id="notebooks">Notebooks</h2>
-{% for nb in notebooks %}
-<section class="notebook" id="nb-{{ nb.info.stem }}">
-<h3><a href="{{ nb.info.page }}">{{ nb.info.title }}</a></h3>
-{% if nb.failed %}<p class="failed">Execution failed in this build: {{ nb.failed }}</p>{% endif %}
-{% if nb.objectives_html %}<p><strong>Learning objectives</strong></p>{{ nb.objectives_html }}{% endif %}
-<p class="meta">{% if nb.info.run_time %}Run time: {{ nb.run_time_html }} &middot; {% endif %}this build: {{ nb.seconds }}
-&middot; <a href="notebooks/{{ nb.info.path.name }}" download>{{ "executed notebook" if nb.seconds != "not executed" else "notebook" }} (.ipynb)</a></p>
-</section>
-{% endfor %}
-
-<h2 id="results">Results ({{ profile }} profile)</h2>
-<p class="meta">{{ results_origin }}</p>
-{{ results_html }}
-</main>
-</body>
-</html>
-"""
-
-
 def _nav(infos: list[NotebookInfo], index: int, profile: str, where: str) -> str:
     """Home / previous / next links for page ``index``."""
     parts = ['<a href="index.html" class="course-home">Course home</a>']
@@ -286,18 +177,16 @@ def _for_site(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """The badge cell with local images: the site must not load anything from the internet."""
     for cell in nb.cells:
         if badges.BADGES_TAG in cell.get("metadata", {}).get("tags", []):
-            cell.source = badges.badges_markdown(name, colab_image="_static/colab-badge.svg",
-                                                 binder_image="_static/binder-badge.svg")
+            cell.source = (cell.source.replace(badges.COLAB_BADGE_IMAGE, "_static/colab-badge.svg")
+                           .replace(badges.BINDER_BADGE_IMAGE, "_static/binder-badge.svg"))
     return nb
 
 
 def _write_static(static: Path, with_mathjax: bool) -> str | None:
     """course.css, the badge images and (if available) MathJax; returns the MathJax URL for the pages."""
     static.mkdir(parents=True, exist_ok=True)
-    (static / "course.css").write_text(_CSS, encoding="utf-8")
-    (static / "favicon.svg").write_text(_FAVICON, encoding="utf-8")
-    for filename, svg in badges.LOCAL_BADGE_SVGS.items():
-        (static / filename).write_text(svg, encoding="utf-8")
+    for filename in STATIC_FILES:
+        shutil.copy(TEMPLATES / filename, static / filename)
     source = mathjax_source() if with_mathjax else None
     if source is None:
         if with_mathjax:
@@ -319,7 +208,7 @@ def build(
     prefixes: list[str] | None = None,
     notebooks_dir: Path | None = None,
     execute: bool | Sequence[str] = True,
-    timeout: int = 3600,
+    timeout: int | None = None,
     with_mathjax: bool = True,
     jobs: int = 1,
 ) -> Path:
@@ -336,7 +225,8 @@ def build(
 
     profile = config.check_profile(profile)
     out = Path(out or DEFAULT_OUT / profile)
-    paths = runner.notebooks(notebooks_dir or config.REPO_ROOT / "notebooks", prefixes or [])
+    timeout = cell_timeout(profile, timeout)
+    paths = numbered_notebooks(notebooks_dir, prefixes)
     if not paths:
         raise SiteBuildError(f"no numbered notebooks (NN_slug.ipynb) matched in {notebooks_dir or 'notebooks/'}")
     executed_dir = out / "notebooks"
@@ -361,7 +251,7 @@ def build(
         print(f"[{i}/{len(paths)}] executing {path.stem} (profile {profile}) ...", flush=True)
         started = time.perf_counter()
         try:
-            runner.execute(path, executed_dir, timeout)
+            execute_notebook(path, executed_dir, timeout)
         except Exception as err:  # a failing cell: keep the partial page, report it, fail at the end
             text = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip()  # the traceback's terminal colours
             failures[path.stem] = f"{type(err).__name__}: {text.splitlines()[-1] if text else ''}"
@@ -382,8 +272,8 @@ def build(
     executed = {p.stem: nbformat.read(executed_dir / p.name, as_version=4) for p in paths}
     infos = [notebook_info(executed[p.stem], p) for p in paths]
 
-    exporter = HTMLExporter(template_name="lab", extra_loaders=[jinja2.DictLoader({"course_page.html.j2": _PAGE_TEMPLATE})],
-                            template_file="course_page.html.j2")
+    exporter = HTMLExporter(template_name="lab", extra_loaders=[jinja2.FileSystemLoader(TEMPLATES)],
+                            template_file="page.html.j2")
     for index, info in enumerate(infos):
         nb = _for_site(executed[info.stem], info.path.name)
         resources = {"metadata": {"name": info.title},
@@ -410,7 +300,8 @@ def build(
              "seconds": f"{seconds[info.stem]:.0f} s" if info.stem in seconds else "not executed",
              "objectives_html": Markup(_markdown("\n".join(f"- {o}" for o in info.objectives))) if info.objectives else "",
              "run_time_html": Markup(_inline_markdown(info.run_time)) if info.run_time else ""} for info in infos]
-    landing = jinja2.Environment(autoescape=True).from_string(_LANDING_TEMPLATE).render(
+    landing = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True).get_template(
+        "landing.html.j2").render(
         course_title=COURSE_TITLE, profile=profile, notebooks=rows, all_executed=len(seconds) == len(paths),
         built_on=datetime.date.today().isoformat(), results_origin=Markup(_inline_markdown(origin)),
         results_html=Markup(_markdown(results_md)))
@@ -422,19 +313,21 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    """`course site`: 0 when every page was built and every notebook ran, else 1."""
+    parser = argparse.ArgumentParser(prog="course site", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default=DEFAULT_PROFILE, help="smoke | lecture | full (default: lecture)")
     parser.add_argument("--out", type=Path, default=None, help="site folder (default: build/site/<profile>)")
     parser.add_argument("--no-execute", action="store_true", help="convert the notebooks as they are (layout work)")
     parser.add_argument("--jobs", type=int, default=1, help="notebooks executed at the same time (default 1)")
-    parser.add_argument("--timeout", type=int, default=3600, help="seconds allowed per cell")
+    parser.add_argument("--timeout", type=int, default=None,
+                        help="seconds allowed per cell (default: course_tools.notebooks.CELL_TIMEOUT_S of the profile)")
     parser.add_argument("prefixes", nargs="*", help="only notebooks whose names start with these, e.g. 01 03")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
         out = build(args.profile, args.out, args.prefixes, execute=not args.no_execute, timeout=args.timeout,
                     jobs=args.jobs)
-    except (SiteBuildError, config.ProfileError) as err:
+    except (SiteBuildError, ValueError) as err:  # config.ProfileError and a bad --timeout included
         print(f"site build failed: {err}", file=sys.stderr)
         return 1
     print(f"site written to {out / 'index.html'} in {time.perf_counter() - started:.0f} s")

@@ -1,7 +1,7 @@
 """Run every notebook headlessly in one profile and write ``reports/<profile>/RESULTS.md``.
 
-    python -m course_lib.runner --profile lecture            # what `make results` runs
-    python -m course_lib.runner --profile smoke 01 02        # only notebooks whose name starts so
+    course results --profile lecture            # also `make results`
+    course results --profile smoke 01 02        # only notebooks whose name starts so
 
 By default the checkpoint cache is an empty temporary folder, so the recorded wall times include
 training (a cold cache), as a student's first run would. ``--warm`` uses the normal cache instead.
@@ -17,49 +17,10 @@ import os
 import platform
 import sys
 import tempfile
-import time
-from pathlib import Path
 
 from course_lib import config
-from course_lib.report import write_results
-
-#: Seconds one notebook cell may run, per profile, before the runner gives up on the notebook. A full-profile
-#: grid is one cell that trains for hours on a CPU (notebook 05: six translators and their baselines), so a
-#: one-hour limit would throw that work away; the smaller profiles keep it, so that a hung cell still fails.
-CELL_TIMEOUT_S: dict[str, int] = {"smoke": 3600, "lecture": 3600, "full": 12 * 3600}
-
-
-def cell_timeout(profile: str, requested: int | None = None) -> int:
-    """The per-cell limit in seconds: ``requested`` when given (``--timeout``), else the profile's default."""
-    if requested is not None:
-        if requested < 1:
-            raise ValueError(f"a cell timeout must be at least 1 second, got {requested}")
-        return int(requested)
-    return CELL_TIMEOUT_S[profile]
-
-
-def notebooks(root: Path, prefixes: list[str]) -> list[Path]:
-    """The numbered notebooks in ``root``, optionally only those whose names start with a prefix."""
-    found = sorted(p for p in root.glob("[0-9][0-9]_*.ipynb"))
-    if prefixes:
-        found = [p for p in found if any(p.name.startswith(pre) for pre in prefixes)]
-    return found
-
-
-def execute(path: Path, out_dir: Path, timeout: int) -> float:
-    """Execute one notebook in its own folder; returns the wall time in seconds."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
-    started = time.perf_counter()
-    try:
-        client.execute()
-    finally:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, out_dir / path.name)
-    return time.perf_counter() - started
+from course_tools.notebooks import cell_timeout, execute, numbered_notebooks
+from course_tools.results import write_results
 
 
 def machine_note(settings: config.Settings) -> str:
@@ -75,11 +36,12 @@ def machine_note(settings: config.Settings) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    """`course results`: returns the exit status (0 all notebooks ran, 1 a failure, 2 a usage error)."""
+    parser = argparse.ArgumentParser(prog="course results", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default=os.environ.get("COURSE_PROFILE", config.DEFAULT_PROFILE))
     parser.add_argument("--warm", action="store_true", help="reuse the checkpoint cache (wall times then exclude training)")
     parser.add_argument("--timeout", type=int, default=None,
-                        help="seconds allowed per cell (default: CELL_TIMEOUT_S of the profile)")
+                        help="seconds allowed per cell (default: course_tools.notebooks.CELL_TIMEOUT_S of the profile)")
     parser.add_argument("prefixes", nargs="*", help="only run notebooks whose names start with these")
     args = parser.parse_args(argv)
     try:
@@ -90,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["COURSE_PROFILE"] = profile
 
     root = config.REPO_ROOT / "notebooks"
-    todo = notebooks(root, args.prefixes)
+    todo = numbered_notebooks(root, args.prefixes)
     if not todo:
         print(f"no notebooks matched in {root}", file=sys.stderr)
         return 1

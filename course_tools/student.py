@@ -1,7 +1,7 @@
 """Generate the student version of every notebook from the single-source teacher notebook.
 
-    python -m course_lib.student                   # all numbered notebooks -> student/
-    python -m course_lib.student 01 03 --out DIR   # only some, elsewhere
+    course student                   # all numbered notebooks -> student/
+    course student 01 03 --out DIR   # only some, elsewhere
 
 Exercise convention (one source of truth, nbgrader/Neuromatch style):
 - a markdown cell tagged ``exercise`` states one task;
@@ -35,6 +35,7 @@ from pathlib import Path
 import nbformat
 
 from course_lib import config
+from course_tools.notebooks import numbered_notebooks
 
 EXERCISE_TAG = "exercise"
 SOLUTION_TAG = "solution"
@@ -188,15 +189,6 @@ def make_student(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.
     return out
 
 
-def numbered_notebooks(root: Path | None = None, prefixes: list[str] | None = None) -> list[Path]:
-    """The numbered notebooks ``NN_slug.ipynb`` of the course, optionally only those starting with a prefix."""
-    root = root or config.REPO_ROOT / "notebooks"
-    found = sorted(root.glob("[0-9][0-9]_*.ipynb"))
-    if prefixes:
-        found = [p for p in found if any(p.name.startswith(pre) for pre in prefixes)]
-    return found
-
-
 def generate(paths: list[Path], out_dir: Path = DEFAULT_OUT) -> tuple[list[Path], dict[str, str]]:
     """Write the student version of each notebook into ``out_dir``; returns (written, errors by name)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -214,7 +206,8 @@ def generate(paths: list[Path], out_dir: Path = DEFAULT_OUT) -> tuple[list[Path]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    """`course student`: 0 when every student notebook was written, else 1."""
+    parser = argparse.ArgumentParser(prog="course student", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: student/)")
     parser.add_argument("prefixes", nargs="*", help="only notebooks whose names start with these, e.g. 01 03")
     args = parser.parse_args(argv)
