@@ -25,7 +25,7 @@ def test_examiner_is_built_differently_from_the_judge():
     kinds = {type(layer).__name__ for layer in examiner.layers}
     assert "BatchNormalization" not in kinds and "MaxPooling2D" not in kinds
     judge_spec, examiner_spec = classifiers.ROLES["judge"], classifiers.ROLES["examiner"]
-    assert judge_spec.arch != examiner_spec.arch and judge_spec.name != examiner_spec.name
+    assert judge_spec.build is not examiner_spec.build and judge_spec.name != examiner_spec.name
     assert judge_spec.seed_offset != examiner_spec.seed_offset
     assert judge_spec.sizes_key != examiner_spec.sizes_key
 
