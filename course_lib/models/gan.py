@@ -235,12 +235,13 @@ class GAN(keras.Model):
             raise ValueError("a GAN has one optimizer per player: pass d_optimizer= and g_optimizer=")
         d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
         g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        if self.built:  # create the optimizers' slots now, outside any compiled step (needed under a tf.distribute
+            d_optimizer.build(self.discriminator.trainable_variables)  # strategy and on JAX)
+            g_optimizer.build(self.generator.trainable_variables)
         if keras.backend.backend() == "jax":
             # JAX's fit() carries one optimizer's state through its compiled steps: hold both players' there
             if not self.built:
                 raise ValueError("on the JAX backend, build the GAN (gan.build_now()) before compile()")
-            d_optimizer.build(self.discriminator.trainable_variables)
-            g_optimizer.build(self.generator.trainable_variables)
             kwargs["optimizer"] = _BothPlayers(d_optimizer, g_optimizer)
         super().compile(**kwargs)
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
@@ -544,7 +545,7 @@ def train_gan(gan: GAN, x: np.ndarray, labels=None, epochs: int = 5, batch_size:
         raise ValueError("a conditional GAN is trained with labels")
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                 g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-                jit_compile=jit_compile and keras.backend.backend() != "torch")  # torch.compile: slower here
+                jit_compile=jit_compile and _xla_helps())
     args = (x, np.asarray(labels)) if gan.conditional else (x,)
     if steps_per_epoch is None:
         return gan.fit(*args, epochs=epochs, batch_size=batch_size, shuffle=True, callbacks=callbacks or [],
@@ -558,6 +559,17 @@ def train_gan(gan: GAN, x: np.ndarray, labels=None, epochs: int = 5, batch_size:
         stream = _ReshuffledStream(args, batch_size, steps_per_epoch, shuffle_seed)
     return gan.fit(stream, epochs=epochs, steps_per_epoch=steps_per_epoch, shuffle=False,  # the stream shuffles
                    callbacks=callbacks or [], verbose=verbose)
+
+
+def _xla_helps() -> bool:
+    """XLA for the train step: on JAX and TensorFlow, except under a tf.distribute strategy (XLA cannot reach
+    mirrored variables on other devices); not on PyTorch, where jit_compile means torch.compile."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return not tf.distribute.has_strategy()
+    return backend == "jax"
 
 
 class _ReshuffledStream(keras.utils.PyDataset):

@@ -254,23 +254,21 @@ def train_parametric_map(model: ParametricMap, x: np.ndarray, neighbours: np.nda
     optimizer = model.optimizer
     if not optimizer.built:  # built for every trainable weight, as Keras does when it reloads a checkpoint
         optimizer.build(model.trainable_weights)
-    model.compile(optimizer=optimizer, steps_per_execution=steps, jit_compile=False)
+    # one compiled call per epoch (PyTorch runs step by step: Keras allows it no steps_per_execution)
+    model.compile(optimizer=optimizer, steps_per_execution=1 if keras.backend.backend() == "torch" else steps,
+                  jit_compile=False)
     rng = np.random.default_rng(seed)
     start_lr, epochs = float(ops.convert_to_numpy(optimizer.learning_rate)), int(epochs)
     history: dict[str, list[float]] = {"neighbour_loss": [], "decoder_loss": []}
-    model.decoder.trainable = False                     # stage 1 trains the encoder's head only
-    try:
-        for epoch in range(epochs):
-            if decay:  # linear decay to 0: the last epochs settle the fine, local arrangement
-                optimizer.learning_rate = start_lr * (1.0 - epoch / epochs)
-            # every image an anchor once (full batches only: the batch is the loss's negatives), with one of
-            # its k neighbours drawn at random; arrays, so fit() slices them inside its compiled loop
-            rows = rng.permutation(n)[:steps * batch]
-            partner = neighbours[rows, rng.integers(0, k, len(rows))]
-            fitted = model.fit((inputs[rows], inputs[partner]), batch_size=batch, epochs=1, shuffle=False, verbose=0)
-            history["neighbour_loss"].append(float(fitted.history["neighbour_loss"][-1]))
-    finally:
-        model.decoder.trainable = True
+    for epoch in range(epochs):  # stage 1: the loss reaches the encoder's head only (the decoder gets no gradient)
+        if decay:  # linear decay to 0: the last epochs settle the fine, local arrangement
+            optimizer.learning_rate = start_lr * (1.0 - epoch / epochs)
+        # every image an anchor once (full batches only: the batch is the loss's negatives), with one of
+        # its k neighbours drawn at random; arrays, so fit() slices them inside its compiled loop
+        rows = rng.permutation(n)[:steps * batch]
+        partner = neighbours[rows, rng.integers(0, k, len(rows))]
+        fitted = model.fit((inputs[rows], inputs[partner]), batch_size=batch, epochs=1, shuffle=False, verbose=0)
+        history["neighbour_loss"].append(float(fitted.history["neighbour_loss"][-1]))
     if decoder_epochs > 0:
         drawer = keras.Sequential([model.decoder])      # a throw-away wrapper, so the map keeps its own optimizer
         drawer.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse", jit_compile=False)
