@@ -130,6 +130,10 @@ class GMMPriorHead(keras.Model):
         return codes
 
     def call(self, codes, training: bool = False):
+        """GMM-prior latents of codes. In ``fit()``/``evaluate()`` the batch is a (codes, neighbour codes) pair
+        that ``compute_loss`` reads itself, so a pair (or any training batch) passes through untouched."""
+        if training or isinstance(codes, (tuple, list)):
+            return codes
         return self.to_latent(self.scaler(codes), training=training)
 
     def loss_terms(self, codes, neighbour_codes, training: bool = False):
@@ -151,18 +155,11 @@ class GMMPriorHead(keras.Model):
                          + self.cluster_weight * (terms["neighbour_consistency"] + self.balance_weight * terms["balance"]))
         return terms
 
-    def train_step(self, data):
-        import tensorflow as tf  # the course's backend; the maths above is backend-neutral keras.ops
-
-        codes, neighbour_codes = unpack_pair(data, "GMMPriorHead")
-        with tf.GradientTape() as tape:
-            terms = self.loss_terms(codes, neighbour_codes, training=True)
-        grads = tape.gradient(terms["loss"], self.trainable_weights)
-        self.optimizer.apply(grads, self.trainable_weights)
-        return update_trackers(self.trackers, terms)
-
-    def test_step(self, data):
-        return update_trackers(self.trackers, self.loss_terms(*unpack_pair(data, "GMMPriorHead"), training=False))
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
+        """``fit()``'s loss (any backend) on a :class:`NeighbourPairs` batch; updates the trackers."""
+        terms = self.loss_terms(*unpack_pair(x, "GMMPriorHead"), training=training)
+        update_trackers(self.trackers, terms)
+        return terms["loss"]
 
     def latent(self, codes: np.ndarray, batch_size: int = 4096) -> np.ndarray:
         """GMM-prior latents (N, latent_dim) of image-autoencoder codes (N, code_dim)."""

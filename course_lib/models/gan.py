@@ -1,7 +1,7 @@
 """Generative adversarial networks for MNIST: a DCGAN and its label-conditioned version (an AC-GAN).
 
-Both are one ``keras.Model`` subclass, :class:`GAN`, with its own ``train_step``, so students train
-them with ``fit()`` and get progress bars, callbacks and the checkpoint cache for free::
+Both are one ``keras.Model`` subclass, :class:`GAN`, with its own ``train_step`` (two players, two
+optimizers: the one case where Keras has no backend-neutral hook), so students train them with ``fit()`` and get progress bars, callbacks and the checkpoint cache for free::
 
     gan = GAN(latent_dim=64)                  # conditional: GAN(latent_dim=64, num_classes=10)
     gan.build_now()                           # create the weights (needed before load_weights)
@@ -21,10 +21,9 @@ digit, trained on real images; G adds "D's class head should see the digit I was
 ``d_fake`` = mean D(G(z)) (probabilities, measured on the batch before the discriminator's update), and for
 the AC-GAN ``class_acc_real`` / ``class_acc_fake`` (how often D's class head names the true / requested digit).
 
-Backend: the losses are ``keras.ops`` (backend-neutral), but ``train_step`` needs gradients and uses
-``tf.GradientTape``, and ``train_gan(steps_per_epoch=...)`` streams batches with ``tf.data``: this module
-trains with the TensorFlow backend only (the course's backend). ``train_gan`` compiles the step with XLA
-by default, 2-3x faster on a CPU for networks this small.
+Backend: the losses are ``keras.ops`` (backend-neutral); only the gradient step differs per backend (a small
+``train_step`` each for TensorFlow, JAX and PyTorch). ``train_gan`` compiles the step with XLA by default on
+TensorFlow, 2-3x faster on a CPU for networks this small.
 """
 
 from __future__ import annotations
@@ -46,6 +45,24 @@ from course_lib.files import atomic_write
 from course_lib.data.transforms import check_float_images
 from course_lib.models.batches import images_and_labels, latent_codes_and_labels
 from course_lib.models.conditioning import condition_on_label, one_hot_labels
+
+
+class _BothPlayers(keras.optimizers.Optimizer):
+    """(JAX backend only) Holds both players' optimizers, so ``fit()`` carries the state of both between steps.
+
+    It never updates anything itself: the GAN's JAX train step applies each player's own optimizer.
+    """
+
+    def __init__(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer):
+        super().__init__(learning_rate=0.0, name="both_players")
+        self.players = (d_optimizer, g_optimizer)
+
+    @property
+    def variables(self) -> list:
+        return self._variables + self.players[0].variables + self.players[1].variables
+
+    def update_step(self, gradient, variable, learning_rate):
+        raise NotImplementedError("the GAN applies each player's own optimizer")
 
 
 def build_generator(latent_dim: int = 64, num_classes: int = 0, width: int = 32) -> keras.Model:
@@ -216,9 +233,20 @@ class GAN(keras.Model):
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Two optimizers, one per player (DCGAN default: Adam(2e-4, beta_1=0.5) for both)."""
+        if "optimizer" in kwargs:
+            raise ValueError("a GAN has one optimizer per player: pass d_optimizer= and g_optimizer=")
+        d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        if self.built:  # create the optimizers' slots now, outside any compiled step (needed under a tf.distribute
+            d_optimizer.build(self.discriminator.trainable_variables)  # strategy and on JAX)
+            g_optimizer.build(self.generator.trainable_variables)
+        if keras.backend.backend() == "jax":
+            # JAX's fit() carries one optimizer's state through its compiled steps: hold both players' there
+            if not self.built:
+                raise ValueError("on the JAX backend, build the GAN (gan.build_now()) before compile()")
+            kwargs["optimizer"] = _BothPlayers(d_optimizer, g_optimizer)
         super().compile(**kwargs)
-        self.d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
 
     # ------------------------------------------------------------------ building blocks
     def _onehot(self, labels):
@@ -299,40 +327,39 @@ class GAN(keras.Model):
     def _unpack(self, data):
         return images_and_labels(data, self.conditional, "GAN")
 
-    def train_step(self, data):
-        import tensorflow as tf  # gradients need the backend; see the module docstring
+    # Keras has no backend-neutral hook for two optimizers, so each backend gets a small train step around the
+    # same backend-neutral pieces: the noise draw, each player's loss, the EMA update and the trackers.
+    def _draw(self, batch, onehot):
+        """Fresh noise z and the code G is asked for (the real labels, random InfoGAN codes, or None)."""
+        z = keras.random.normal((batch, self.latent_dim), seed=self.noise)
+        return z, (self._random_codes(batch) if self.info_codes else onehot)
 
-        real, labels = self._unpack(data)
-        onehot = self._onehot(labels) if self.conditional else None
-        batch = ops.shape(real)[0]
-        # 1) discriminator step: real images up, generated images down (+ name the digit of real images, or
-        #    for an InfoGAN: recover the code the generated images were drawn with)
-        z = keras.random.normal((batch, self.latent_dim), seed=self.noise)
-        code = self._random_codes(batch) if self.info_codes else onehot
-        with tf.GradientTape() as tape:
-            fake = self.generate(z, code, training=True, averaged=False)
-            real_logits, real_classes = self._discriminator_heads(real, training=True)
-            fake_logits, fake_classes = self._discriminator_heads(fake, training=True)
-            d_loss = self.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
-            d_total = d_loss
-            if self.conditional:
-                d_total += self.class_weight * self.class_loss(real_classes, onehot)
-            elif self.info_codes:
-                d_total += self.info_weight * self.class_loss(fake_classes, code)
-        grads = tape.gradient(d_total, self.discriminator.trainable_weights)
-        self.d_optimizer.apply(grads, self.discriminator.trainable_weights)
-        # 2) generator step: fresh noise, make D say "real" (+ make D's class head see the requested digit/code)
-        z = keras.random.normal((batch, self.latent_dim), seed=self.noise)
-        code = self._random_codes(batch) if self.info_codes else onehot
-        with tf.GradientTape() as tape:
-            g_logits, g_classes = self._discriminator_heads(
-                self.generate(z, code, training=True, averaged=False), training=True)
-            g_loss = self.generator_loss(g_logits)
-            g_total = g_loss
-            if self.code_size:
-                g_total += (self.class_weight if self.conditional else self.info_weight) * self.class_loss(g_classes, code)
-        grads = tape.gradient(g_total, self.generator.trainable_weights)
-        self.g_optimizer.apply(grads, self.generator.trainable_weights)
+    def _discriminator_objective(self, real, onehot, z, code):
+        """D's loss: real images up, generated images down (+ name the digit of real images, or for an InfoGAN
+        recover the code the generated images were drawn with). Returns (total, what the trackers read)."""
+        fake = self.generate(z, code, training=True, averaged=False)
+        real_logits, real_classes = self._discriminator_heads(real, training=True)
+        fake_logits, fake_classes = self._discriminator_heads(fake, training=True)
+        d_loss = self.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+        d_total = d_loss  # (no `+=` below: on PyTorch it would change d_loss in place)
+        if self.conditional:
+            d_total = d_total + self.class_weight * self.class_loss(real_classes, onehot)
+        elif self.info_codes:
+            d_total = d_total + self.info_weight * self.class_loss(fake_classes, code)
+        return d_total, (d_loss, real_logits, real_classes, fake_logits)
+
+    def _generator_objective(self, z, code):
+        """G's loss: make D say "real" (+ make D's class head see the requested digit or code)."""
+        g_logits, g_classes = self._discriminator_heads(self.generate(z, code, training=True, averaged=False),
+                                                        training=True)
+        g_loss = self.generator_loss(g_logits)
+        g_total = g_loss
+        if self.code_size:
+            g_total = g_total + ((self.class_weight if self.conditional else self.info_weight)
+                                 * self.class_loss(g_classes, code))
+        return g_total, (g_loss, g_classes, code)
+
+    def _update_ema(self):
         if self.ema_generator is not None:
             # warm-up: average over roughly the last min(t, 1 / (1 - decay)) steps
             self.ema_steps.assign_add(1.0)
@@ -340,6 +367,9 @@ class GAN(keras.Model):
             for avg, w in zip(self.ema_generator.weights, self.generator.weights):
                 avg.assign(decay * avg + (1.0 - decay) * w)
 
+    def _track(self, onehot, d_aux, g_aux):
+        d_loss, real_logits, real_classes, fake_logits = d_aux
+        g_loss, g_classes, code = g_aux
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         self.d_real_tracker.update_state(ops.mean(ops.sigmoid(real_logits)))
@@ -349,6 +379,109 @@ class GAN(keras.Model):
         if self.code_size:
             self.class_fake_tracker.update_state(self._class_accuracy(g_classes, code))
         return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, *args):
+        """One alternating step: D's update, then G's on fresh noise (JAX passes ``(state, data)``)."""
+        steps = {"tensorflow": self._tensorflow_train_step, "jax": self._jax_train_step,
+                 "torch": self._torch_train_step}
+        backend = keras.backend.backend()
+        if backend not in steps:
+            raise NotImplementedError(f"the GAN trains on the tensorflow, jax or torch backend, not {backend!r}")
+        return steps[backend](*args)
+
+    def _tensorflow_train_step(self, data):
+        import tensorflow as tf
+
+        real, labels = self._unpack(data)
+        onehot = self._onehot(labels) if self.conditional else None
+        batch = ops.shape(real)[0]
+        z, code = self._draw(batch, onehot)
+        with tf.GradientTape() as tape:
+            d_total, d_aux = self._discriminator_objective(real, onehot, z, code)
+        weights = self.discriminator.trainable_weights
+        self.d_optimizer.apply(tape.gradient(d_total, weights), weights)
+        z, code = self._draw(batch, onehot)
+        with tf.GradientTape() as tape:
+            g_total, g_aux = self._generator_objective(z, code)
+        weights = self.generator.trainable_weights
+        self.g_optimizer.apply(tape.gradient(g_total, weights), weights)
+        self._update_ema()
+        return self._track(onehot, d_aux, g_aux)
+
+    def _torch_train_step(self, data):
+        import torch
+
+        real, labels = self._unpack(data)
+        onehot = self._onehot(labels) if self.conditional else None
+        batch = ops.shape(real)[0]
+        for objective, player, optimizer in ((self._discriminator_objective, self.discriminator, self.d_optimizer),
+                                             (self._generator_objective, self.generator, self.g_optimizer)):
+            z, code = self._draw(batch, onehot)
+            self.zero_grad()
+            total, aux = (objective(real, onehot, z, code) if player is self.discriminator
+                          else objective(z, code))
+            total.backward()
+            weights = player.trainable_weights
+            with torch.no_grad():
+                optimizer.apply([w.value.grad for w in weights], weights)
+            if player is self.discriminator:
+                d_aux = aux
+        with torch.no_grad():
+            self._update_ema()
+            return self._track(onehot, d_aux, aux)
+
+    def _jax_train_step(self, state, data):
+        import jax
+
+        trainable, non_trainable, optimizer_values, metrics_values = state
+        trainable, non_trainable = list(trainable), list(non_trainable)
+        real, labels = self._unpack(data)
+        onehot = self._onehot(labels) if self.conditional else None
+        batch = ops.shape(real)[0]
+        all_trainable, all_other = self.trainable_variables, self.non_trainable_variables
+        position = {id(v): i for i, v in enumerate(all_trainable)}
+
+        def run(fn, trainable, non_trainable):
+            """fn() with every model variable read from (and written to) the given values, as JAX wants."""
+            mapping = list(zip(all_trainable, trainable)) + list(zip(all_other, non_trainable))
+            with keras.StatelessScope(state_mapping=mapping) as scope:
+                out = fn()
+            return (out, [scope.get_current_value(v) for v in all_trainable],
+                    [scope.get_current_value(v) for v in all_other])
+
+        n_own, n_d = len(self.optimizer._variables), len(self.d_optimizer.variables)
+        slots = {"d": list(optimizer_values[n_own:n_own + n_d]), "g": list(optimizer_values[n_own + n_d:])}
+        aux = {}
+        for key, player, optimizer in (("d", self.discriminator, self.d_optimizer),
+                                       ("g", self.generator, self.g_optimizer)):
+            index = [position[id(v)] for v in player.trainable_variables]
+
+            def loss(values, trainable, non_trainable, key=key, index=index):
+                trainable = list(trainable)
+                for i, v in zip(index, values):
+                    trainable[i] = v
+
+                def objective():
+                    z, code = self._draw(batch, onehot)
+                    if key == "d":
+                        return self._discriminator_objective(real, onehot, z, code)
+                    return self._generator_objective(z, code)
+
+                (total, terms), _, non_trainable = run(objective, trainable, non_trainable)
+                return total, (terms, non_trainable)
+
+            values = [trainable[i] for i in index]
+            (_, (aux[key], non_trainable)), grads = jax.value_and_grad(loss, has_aux=True)(
+                values, trainable, non_trainable)
+            values, slots[key] = optimizer.stateless_apply(slots[key], grads, values)
+            for i, v in zip(index, values):
+                trainable[i] = v
+        _, trainable, non_trainable = run(self._update_ema, trainable, non_trainable)
+        with keras.StatelessScope(state_mapping=list(zip(self.metrics_variables, metrics_values))) as scope:
+            logs = self._track(onehot, aux["d"], aux["g"])
+        metrics_values = [scope.get_current_value(v) for v in self.metrics_variables]
+        optimizer_values = list(optimizer_values[:n_own]) + slots["d"] + slots["g"]
+        return logs, (trainable, non_trainable, optimizer_values, metrics_values)
 
     # ------------------------------------------------------------------ convenience for notebooks
     def decode(self, z, labels=None, batch_size: int = 1000) -> np.ndarray:
@@ -406,23 +539,63 @@ def train_gan(gan: GAN, x: np.ndarray, labels=None, epochs: int = 5, batch_size:
     ``steps_per_epoch``: if given, an "epoch" is that many batches drawn from an endlessly reshuffled
     stream of ``x`` (so curves and snapshots come at a fixed number of steps, whatever the data size);
     otherwise an epoch is one pass over ``x``. ``jit_compile=True`` compiles the train step with XLA,
-    which makes these small GAN steps about 2-3x faster on a CPU (Keras turns XLA off on CPU by default).
+    which makes these small GAN steps about 2-3x faster on a CPU (Keras turns XLA off on CPU by default);
+    it is ignored on PyTorch, where it would mean ``torch.compile``.
     """
     x = _check_images(x)
     if gan.conditional and labels is None:
         raise ValueError("a conditional GAN is trained with labels")
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-                g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5), jit_compile=jit_compile)
+                g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+                jit_compile=jit_compile and _xla_helps())
     args = (x, np.asarray(labels)) if gan.conditional else (x,)
     if steps_per_epoch is None:
         return gan.fit(*args, epochs=epochs, batch_size=batch_size, shuffle=True, callbacks=callbacks or [],
                        verbose=verbose)
-    import tensorflow as tf  # the input stream (TensorFlow is the training backend anyway)
+    if keras.backend.backend() == "tensorflow":  # tf.data: the stream the recorded TensorFlow runs were drawn from
+        import tensorflow as tf
 
-    stream = (tf.data.Dataset.from_tensor_slices(args if gan.conditional else x)
-              .shuffle(len(x), seed=shuffle_seed).repeat().batch(batch_size, drop_remainder=True).prefetch(2))
+        stream = (tf.data.Dataset.from_tensor_slices(args if gan.conditional else x)
+                  .shuffle(len(x), seed=shuffle_seed).repeat().batch(batch_size, drop_remainder=True).prefetch(2))
+    else:
+        stream = _ReshuffledStream(args, batch_size, steps_per_epoch, shuffle_seed)
     return gan.fit(stream, epochs=epochs, steps_per_epoch=steps_per_epoch, shuffle=False,  # the stream shuffles
                    callbacks=callbacks or [], verbose=verbose)
+
+
+def _xla_helps() -> bool:
+    """XLA for the train step: on JAX and TensorFlow, except under a tf.distribute strategy (XLA cannot reach
+    mirrored variables on other devices); not on PyTorch, where jit_compile means torch.compile."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return not tf.distribute.has_strategy()
+    return backend == "jax"
+
+
+class _ReshuffledStream(keras.utils.PyDataset):
+    """Full batches from an endlessly reshuffled pass over the arrays (JAX and PyTorch; TensorFlow uses tf.data)."""
+
+    def __init__(self, arrays: tuple, batch_size: int, steps_per_epoch: int, seed: int = 0):
+        super().__init__()
+        if batch_size > len(arrays[0]):
+            raise ValueError(f"batch_size {batch_size} is larger than the {len(arrays[0])} training images")
+        self.arrays, self.batch_size, self.steps = arrays, int(batch_size), int(steps_per_epoch)
+        self._rng = np.random.default_rng(seed)
+        self._order = np.zeros(0, np.int64)
+        self._next = 0
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __getitem__(self, index: int):
+        if self._next + self.batch_size > len(self._order):  # start a new shuffled pass (drop the remainder)
+            self._order, self._next = self._rng.permutation(len(self.arrays[0])), 0
+        rows = self._order[self._next:self._next + self.batch_size]
+        self._next += self.batch_size
+        batch = tuple(a[rows] for a in self.arrays)
+        return batch if len(batch) > 1 else batch[0]
 
 
 def fit_or_load_gan(notebook: str, name: str, build: Callable[[], GAN], x: np.ndarray, labels=None, *,

@@ -28,43 +28,10 @@ cost one forward pass (:meth:`ParametricMap.embed`), no refitting. The frozen fi
 PCA projection (``pca_dims``): the map stays a function of the pixels, training skips the gradient of the
 largest weight matrix, and every input direction has the same spread.
 
-What was measured (Fashion-MNIST, all 60,000 training images in the graph; kNN k=5 in the map, "a / b" =
-fitted on 20,000 training images and scored on 5,000 test images / fitted on all 60,000, scored on all 10,000;
-epochs of the neighbour loss; 2 CPU cores, mostly shared with other jobs):
-
-- The limit is optimisation, not generalisation: kNN accuracy among the training images' own positions is the
-  same as on the test images, and free 2-D coordinates (no network) trained with the same loss and graph reach
-  0.80, but only after ~200 epochs.
-- So an epoch runs as one compiled graph (:func:`train_parametric_map`): ~1 s instead of 6-8 s through ``fit``.
-  Batches of 512: 12 epochs 0.716 / 0.720, 40 epochs 0.742, 100 epochs 0.754 / 0.755.
-- More negatives per anchor: batches of 1,024 at 100 epochs 0.759 / 0.763 (256: 0.727; 2,048 slower per
-  second: 0.742 / 0.746 after 50 epochs, where 1,024 had 0.748 / 0.751).
-- Whitening the PCA layer (its first component spreads ~20x wider than its 100th): 50 epochs 0.760 / 0.761,
-  100 epochs **0.770 / 0.772** -- the settings of notebook 07. 150 epochs: 0.766 / 0.771, a plateau.
-
-What did not help (100 epochs, batches of 1,024, whitened, unless stated): k = 30 (0.755 / 0.758) or 10 (0.768
-/ 0.764) graph neighbours instead of 15; lr 2e-2 (0.755 / 0.759), 5e-3 (0.761 / 0.761), 3e-2 (0.715,
-unwhitened); 512x2 hidden units (0.757 / 0.757) and, at 12 epochs, 512x3 and 1024x2; 50 instead of 100 PCA
-inputs (0.749 / 0.747 at 50 epochs); half-whitening (0.761 / 0.757 at 50); a heavier tail alpha = 0.5 (0.756 /
-0.756, unwhitened); early exaggeration 4 for the first 30 % (0.743 / 0.744, unwhitened); exaggeration 0.7 or
-0.5 for the second half (0.67 / 0.59: with attraction weaker than repulsion the loss has no lower bound and
-the map only expands); a symmetric loss with every embedded point as a negative (the same accuracy per epoch
-at three times the cost); regressing the network onto a t-SNE map of all 60,000 images (the teacher itself:
-0.838 among training images) -- it fits the training layout closely (standardised MSE 0.002) but places new
-images at 0.72-0.735, and fine-tuning with the neighbour loss then gives 0.726: a copied layout does not
-generalise. At 12 epochs (fit-based loop): exaggeration 0.7 (0.58), 1.5 and 2.5 (0.72), neighbourhood batches,
-a t-SNE warm start, cosine neighbours (graph label agreement 0.805 -> 0.812).
-
-Also measured without gain (one CPU thread each; the plain recipe gave 0.743 / 0.747 after 50 and 0.760 / 0.762
-after 100 epochs in the same batch of runs), at 100 epochs: drawing partners in proportion to shared neighbours
-(0.772 / 0.764), the graph on raw pixels instead of PCA-50 (0.762 / 0.765), batch norm in the hidden layers
-(0.757 / 0.759), exaggeration 1.5 throughout (0.754 / 0.759), random shifts (1.5 px), rotations (8 degrees) and
-zooms (5 %) of both images of every pair, projected through the same PCA layer (0.713 / 0.711 after 50 epochs,
-0.729 / 0.726 after 75: stopped), frozen random convolution features as input (64 rectified 5x5 filters, 4x4
-pooling: 0.754 / 0.748, although their 5-NN accuracy in PCA-50 is 0.862 vs 0.857 for pixels); at 50 epochs: a
-t-SimCNE-style start (a 32-D cosine InfoNCE embedding trained 40 epochs first, then a 2-D layer fine-tuned:
-0.752 / 0.750) and a small trainable convolutional encoder on the pixels (16 and 32 stride-2 filters:
-0.734 / 0.735, at ~5 times the cost per epoch).
+Training runs through ``fit()`` on any backend (``compute_loss`` holds the loss); an epoch runs as one compiled
+call (``steps_per_execution``), which is what makes 100 epochs over 60,000 images affordable on a CPU. The
+settings of notebook 07 (batches of 1,024, a whitened PCA layer, 100 epochs) and what was measured on the
+way to them are in ``reports/full/NOTES.md``.
 """
 
 from __future__ import annotations
@@ -145,6 +112,7 @@ class ParametricMap(keras.Model):
                                          layers.Dense(self.code_size)], name="encoder")
         self.decoder = keras.Sequential([*(layers.Dense(h, activation="relu") for h in reversed(self.hidden)),
                                          layers.Dense(INPUT_DIM, activation="sigmoid")], name="decoder")
+        self.loss_tracker = keras.metrics.Mean(name="neighbour_loss")
 
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments (the checkpoint key hashes them)."""
@@ -168,8 +136,7 @@ class ParametricMap(keras.Model):
 
         ``scale`` (one value per component, e.g. the components' standard deviations) whitens the projection:
         on Fashion-MNIST the first principal component spreads ~20x wider than the 100th, and equal spreads let
-        the first trainable layer learn at the same pace in every direction (measured: the map's kNN accuracy
-        after 50 epochs 0.751 -> 0.761, see the module docstring).
+        the first trainable layer learn at the same pace in every direction (a better map, see reports/full/NOTES.md).
         """
         if not self.pca_dims:
             raise ValueError("this map has no projection layer: build it with pca_dims > 0")
@@ -191,7 +158,27 @@ class ParametricMap(keras.Model):
         return self.set_projection(pca.mean_, pca.components_, scale)
 
     def call(self, x, training: bool = False):
+        """Map positions of flat images. In ``fit()`` the batch is a pair of projected inputs that
+        ``compute_loss`` reads itself, so a pair (or any training batch) passes through untouched."""
+        if training or isinstance(x, (tuple, list)):
+            return x
         return self.encoder(x, training=training)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
+        """``fit()``'s loss (any backend): :func:`cauchy_infonce` on a batch of (anchor, partner) projections."""
+        if not isinstance(x, (tuple, list)) or len(x) != 2:
+            raise ValueError("a ParametricMap learns from neighbour pairs, not from (x, y): "
+                             "train it with course_lib.models.parametric_map.train_parametric_map")
+        anchor, partner = x
+        z = self.head_forward(ops.concatenate([anchor, partner], axis=0), training=training)  # both ends at once
+        batch = ops.shape(anchor)[0]
+        loss = cauchy_infonce(z[:batch], z[batch:], self.alpha, self.exaggeration)
+        self.loss_tracker.update_state(loss)
+        return loss
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
 
     def project(self, x: np.ndarray, batch_size: int = 8192) -> np.ndarray:
         """What the trainable head sees: the frozen projection of the images (or the flat pixels without one)."""
@@ -224,11 +211,6 @@ class ParametricMap(keras.Model):
         """2-D positions (N, code_size) of images: one forward pass, no refitting."""
         return self.predict(flatten_images(x), batch_size=batch_size, verbose=0)
 
-    def fit(self, *args, **kwargs):
-        raise ValueError("a ParametricMap learns from neighbour pairs, not from (x, y): "
-                         "train it with course_lib.models.parametric_map.train_parametric_map")
-
-
 def build_parametric_map(code_size: int = 2, hidden: Sequence[int] = (256, 256), learning_rate: float = 1e-2,
                          pca: Any = None, pca_dims: int = 0, whiten: bool = True, alpha: float = 1.0,
                          exaggeration: float = 1.0) -> ParametricMap:
@@ -251,17 +233,13 @@ def train_parametric_map(model: ParametricMap, x: np.ndarray, neighbours: np.nda
                          decoder_batch_size: int = 256) -> dict[str, list[float]]:
     """Train ``model`` in two stages; returns the per-epoch losses ``{"neighbour_loss", "decoder_loss"}``.
 
-    1. The encoder, with :func:`cauchy_infonce` on graph edges: each epoch, every training image is an anchor
-       once, paired with one of its ``k`` neighbours drawn at random; ``batch_size`` is also the number of
-       candidates in the loss's denominator (B - 1 negatives: more negatives, closer to t-SNE). The whole
-       epoch -- shuffling, drawing partners, every step -- runs as one compiled TensorFlow graph on inputs
-       projected once, which is what makes 50-150 epochs affordable on a CPU (about 10x faster per epoch
-       than ``fit`` over the same batches, measured on 2 cores).
+    1. The encoder, with :func:`cauchy_infonce` on graph edges, through ``fit()``: each epoch, every training
+       image is an anchor once, paired with one of its ``k`` neighbours drawn at random; ``batch_size`` is also
+       the number of candidates in the loss's denominator (B - 1 negatives: more negatives, closer to t-SNE).
+       Inputs are projected once, and ``steps_per_execution`` runs a whole epoch per compiled call.
     2. The decoder, with the codes frozen: it learns to draw the map (mean squared error to the image), so
        the model stays an autoencoder without the reconstruction pulling the layout away from the neighbours.
     """
-    import tensorflow as tf  # the course's backend: the loop below is a tf.function
-
     flat = flatten_images(x)
     neighbours = np.asarray(neighbours)
     n = len(flat)
@@ -273,35 +251,25 @@ def train_parametric_map(model: ParametricMap, x: np.ndarray, neighbours: np.nda
         raise ValueError("the map has no optimizer: create it with build_parametric_map")
     batch = min(int(batch_size), n)
     steps, k = n // batch, neighbours.shape[1]
-    inputs = tf.constant(model.project(flat))
-    graph = tf.constant(neighbours.astype(np.int32))
-    weights = [w for layer in model.head for w in layer.trainable_weights]
+    inputs = model.project(flat)
     optimizer = model.optimizer
     if not optimizer.built:  # built for every trainable weight, as Keras does when it reloads a checkpoint
         optimizer.build(model.trainable_weights)
-    generator = tf.random.Generator.from_seed(seed)
-
-    @tf.function
-    def one_epoch():
-        order = tf.argsort(generator.uniform([n]))
-        partner = tf.gather(graph, generator.uniform([n], 0, k, dtype=tf.int32), axis=1, batch_dims=1)
-        total = tf.constant(0.0)
-        for step in tf.range(steps):
-            rows = order[step * batch:(step + 1) * batch]
-            pair = tf.concat([tf.gather(inputs, rows), tf.gather(inputs, tf.gather(partner, rows))], axis=0)
-            with tf.GradientTape() as tape:
-                z = model.head_forward(pair, training=True)           # one pass for both ends of each edge
-                loss = cauchy_infonce(z[:batch], z[batch:], model.alpha, model.exaggeration)
-            optimizer.apply(tape.gradient(loss, weights), weights)
-            total += loss
-        return total / tf.cast(steps, tf.float32)
-
-    start_lr = float(ops.convert_to_numpy(optimizer.learning_rate))
+    # one compiled call per epoch (PyTorch runs step by step: Keras allows it no steps_per_execution)
+    model.compile(optimizer=optimizer, steps_per_execution=1 if keras.backend.backend() == "torch" else steps,
+                  jit_compile=False)
+    rng = np.random.default_rng(seed)
+    start_lr, epochs = float(ops.convert_to_numpy(optimizer.learning_rate)), int(epochs)
     history: dict[str, list[float]] = {"neighbour_loss": [], "decoder_loss": []}
-    for epoch in range(int(epochs)):
+    for epoch in range(epochs):  # stage 1: the loss reaches the encoder's head only (the decoder gets no gradient)
         if decay:  # linear decay to 0: the last epochs settle the fine, local arrangement
-            optimizer.learning_rate = start_lr * (1.0 - epoch / int(epochs))
-        history["neighbour_loss"].append(float(one_epoch()))
+            optimizer.learning_rate = start_lr * (1.0 - epoch / epochs)
+        # every image an anchor once (full batches only: the batch is the loss's negatives), with one of
+        # its k neighbours drawn at random; arrays, so fit() slices them inside its compiled loop
+        rows = rng.permutation(n)[:steps * batch]
+        partner = neighbours[rows, rng.integers(0, k, len(rows))]
+        fitted = model.fit((inputs[rows], inputs[partner]), batch_size=batch, epochs=1, shuffle=False, verbose=0)
+        history["neighbour_loss"].append(float(fitted.history["neighbour_loss"][-1]))
     if decoder_epochs > 0:
         drawer = keras.Sequential([model.decoder])      # a throw-away wrapper, so the map keeps its own optimizer
         drawer.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse", jit_compile=False)

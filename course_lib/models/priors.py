@@ -279,6 +279,10 @@ class PriorAutoencoder(keras.Model):
         return self
 
     def call(self, x, training: bool = False):
+        """Reconstructions (N, 28, 28, 1). In ``fit()``, where ``compute_loss`` runs the networks itself, the
+        images pass through untouched (running them here too would update batch norm twice per step)."""
+        if training:
+            return x
         return self.decoder(self.encoder(x, training=training), training=training)
 
     def prior_batch(self, n):
@@ -300,26 +304,14 @@ class PriorAutoencoder(keras.Model):
         total = reconstruction + self.itl_weight * (cross - self.entropy_weight * entropy)
         return reconstruction, entropy, cross, total
 
-    def _track(self, reconstruction, entropy, cross, total):
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
+        """``fit()``'s loss (any backend): reconstruction + ITL prior term of the batch; updates the trackers."""
+        reconstruction, entropy, cross, total = self.loss_terms(x, training=training)
         self.total_tracker.update_state(total)
         self.reconstruction_tracker.update_state(reconstruction)
         self.entropy_tracker.update_state(entropy)
         self.cross_entropy_tracker.update_state(cross)
-        return {m.name: m.result() for m in self.metrics}
-
-    def train_step(self, data):
-        import tensorflow as tf  # the course's backend; the maths above is backend-neutral keras.ops
-
-        x = data[0] if isinstance(data, (tuple, list)) else data
-        with tf.GradientTape() as tape:
-            terms = self.loss_terms(x, training=True)
-        grads = tape.gradient(terms[-1], self.trainable_weights)
-        self.optimizer.apply(grads, self.trainable_weights)
-        return self._track(*terms)
-
-    def test_step(self, data):
-        x = data[0] if isinstance(data, (tuple, list)) else data
-        return self._track(*self.loss_terms(x, training=False))
+        return total
 
     # ------------------------------------------------------------------ convenience for notebooks
     def encode(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:

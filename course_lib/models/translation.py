@@ -13,7 +13,7 @@ Kannada images, FixMatch self-training on the unlabelled ones (Sohn et al. 2020)
 alignment of the two style codes, a class cycle K -> M -> class, and two optional terms, the full pixel cycle and a
 CyCADA-style semantic term (Hoffman et al. 2018) that applies a frozen MNIST classifier to the translation.
 
-Everything is a ``keras.Model`` with its own ``train_step``, trained by ``fit()`` (see :func:`train_translator`
+Everything is a ``keras.Model`` with its own ``compute_loss``, trained by ``fit()`` (see :func:`train_translator`
 and :func:`training_arrays`). :func:`build_kannada_cnn` is the honest baseline: a small CNN trained only on the
 same labelled Kannada images.
 """
@@ -40,7 +40,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "alignment": 1.0, "cycle": 0.0, "cycle_class": 1.0, "semantic": 0.0,
 }
 
-#: The keys :func:`training_arrays` produces and ``train_step`` expects.
+#: The keys :func:`training_arrays` produces and ``compute_loss`` expects.
 ARRAY_KEYS: tuple[str, ...] = ("kannada", "labelled", "labelled_y", "labelled_w", "mnist", "mnist_y")
 
 
@@ -109,7 +109,7 @@ def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
 def training_arrays(x_kannada: np.ndarray, y_kannada: np.ndarray, labelled_index: np.ndarray,
                     x_mnist: np.ndarray, y_mnist: np.ndarray, seed: int = 0,
                     length: int | None = None) -> dict[str, np.ndarray]:
-    """The dict of equal-length uint8/int arrays that ``fit()`` hands to ``train_step``, batch by batch.
+    """The dict of equal-length uint8/int arrays that ``fit()`` hands to ``compute_loss``, batch by batch.
 
     ``fit`` slices every array with the same indices, so unequal datasets are made equal here: each row
     pairs an unlabelled Kannada image with a random MNIST image (and its label) and a random *labelled*
@@ -362,7 +362,13 @@ class SharedLatentTranslator(keras.Model):
         return self
 
     def call(self, x, training: bool = False):
-        """Kannada float images -> MNIST-style translations (pixel probabilities)."""
+        """Kannada float images -> MNIST-style translations (pixel probabilities).
+
+        In ``fit()``/``evaluate()`` the batch is the dict of :data:`ARRAY_KEYS` that ``compute_loss`` reads
+        itself, so such a dict (or any training batch) passes through untouched.
+        """
+        if training or isinstance(x, Mapping):
+            return x
         logits, style = self.encode(x, "kannada", training=training)
         return ops.sigmoid(self.decode_logits(self.latent(logits, style), "mnist", training=training))
 
@@ -439,20 +445,15 @@ class SharedLatentTranslator(keras.Model):
         terms["kannada_label_acc"] = label_acc
         return terms
 
-    def train_step(self, data):
-        import tensorflow as tf  # the course's backend; the maths above is backend-neutral keras.ops
-
-        batch = data[0] if isinstance(data, (tuple, list)) else data
-        missing = set(ARRAY_KEYS) - set(batch)
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
+        """``fit()``'s loss (any backend): the weighted total of :meth:`loss_terms`; updates every tracker."""
+        missing = set(ARRAY_KEYS) - set(x) if isinstance(x, Mapping) else set(ARRAY_KEYS)
         if missing:
             raise ValueError(f"fit() needs a dict with keys {ARRAY_KEYS} (see training_arrays); missing {sorted(missing)}")
-        with tf.GradientTape() as tape:
-            terms = self.loss_terms(batch, training=True)
-        grads = tape.gradient(terms["loss"], self.trainable_weights)
-        self.optimizer.apply(grads, self.trainable_weights)
+        terms = self.loss_terms(x, training=training)
         for name, tracker in self.trackers.items():
             tracker.update_state(terms[name])
-        return {name: t.result() for name, t in self.trackers.items()}
+        return terms["loss"]
 
     # ------------------------------------------------------------------ convenience for notebooks (NumPy in/out)
     def _batched(self, fn, x, batch_size: int):

@@ -1,7 +1,8 @@
 """Variational autoencoders for MNIST: a convolutional VAE, its conditional version, ELBO and IWAE.
 
-The model is a ``keras.Model`` subclass with its own ``train_step``, so students train it with
-``fit()`` and get progress bars, callbacks and the checkpoint cache for free::
+The model is a ``keras.Model`` subclass that overrides ``compute_loss`` (Keras's own hook for a custom
+loss), so ``fit()``'s train step runs it on every backend (TensorFlow, JAX, PyTorch) and students get
+progress bars, callbacks and the checkpoint cache for free::
 
     vae = VAE(latent_dim=16)                  # CVAE: VAE(latent_dim=16, num_classes=10)
     vae.build_now()                           # create the weights (needed before load_weights)
@@ -139,7 +140,14 @@ class VAE(keras.Model):
         return self
 
     def call(self, inputs, training: bool = False):
-        """Reconstruction probabilities from the posterior mean (deterministic; for display)."""
+        """Reconstruction probabilities from the posterior mean (deterministic; for display).
+
+        ``fit()`` and ``evaluate()`` call the model on the images before ``compute_loss``; the loss draws its
+        own z (and a CVAE's labels arrive as ``y``), so in training, or for a CVAE given no labels, the images
+        pass through untouched, at no cost.
+        """
+        if training or (self.conditional and not isinstance(inputs, (tuple, list))):
+            return inputs
         x, labels = (inputs if self.conditional else (inputs, None))
         z_mean, _ = self.encode(x, labels, training=training)
         return ops.sigmoid(self.decode_logits(z_mean, labels, training=training))
@@ -154,6 +162,7 @@ class VAE(keras.Model):
 
     def loss_terms(self, x, labels=None, training: bool = False):
         """Mean per-image (reconstruction, kl, total) in nats for one batch, with one z sample each."""
+        x = ops.convert_to_tensor(x, "float32")
         if self.dynamic_binarization:
             x = self.binarize(x)
         z_mean, z_log_var = self.encode(x, labels, training=training)
@@ -165,25 +174,17 @@ class VAE(keras.Model):
         kl = ops.mean(0.5 * ops.sum(ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var, axis=1))
         return reconstruction, kl, reconstruction + self.beta * kl
 
-    def _track(self, reconstruction, kl, total):
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
+        """``fit()``'s loss: the mean per-image negative ELBO of the batch (labels come as ``y``).
+
+        Keras differentiates what this returns on any backend; the trackers record each term.
+        """
+        x, labels = self._unpack((x, y))
+        reconstruction, kl, total = self.loss_terms(x, labels, training=training)
         self.total_tracker.update_state(total)
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
-        return {m.name: m.result() for m in self.metrics}
-
-    def train_step(self, data):
-        import tensorflow as tf  # the course's backend; the maths above is backend-neutral keras.ops
-
-        x, labels = self._unpack(data)
-        with tf.GradientTape() as tape:
-            reconstruction, kl, total = self.loss_terms(x, labels, training=True)
-        grads = tape.gradient(total, self.trainable_weights)
-        self.optimizer.apply(grads, self.trainable_weights)
-        return self._track(reconstruction, kl, total)
-
-    def test_step(self, data):
-        x, labels = self._unpack(data)
-        return self._track(*self.loss_terms(x, labels, training=False))
+        return total
 
     # ------------------------------------------------------------------ convenience for notebooks
     def encode_mean(self, x, labels=None, batch_size: int = 1000) -> np.ndarray:
