@@ -305,6 +305,7 @@ class GAN(keras.Model):
     def discriminator_loss(real_logits, fake_logits, label_smoothing: float = 0.0):
         """Binary cross-entropy with targets 1 - label_smoothing (real) and 0 (fake), from logits."""
         target = 1.0 - label_smoothing
+        real_logits = ops.convert_to_tensor(real_logits)  # NumPy input: keep the arithmetic in backend tensors
         # BCE(logit, t) = softplus(logit) - t * logit
         real = ops.mean(ops.softplus(real_logits) - target * real_logits)
         fake = ops.mean(ops.softplus(fake_logits))
