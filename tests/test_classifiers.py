@@ -98,11 +98,11 @@ def _tiny_mnist(monkeypatch):
 def test_classifier_trains_once_then_loads_and_survives_corruption(course_env, monkeypatch, role, get):
     """fit_or_load under the 'shared' key: second call loads, a corrupt file is retrained."""
     _tiny_mnist(monkeypatch)
-    assert not classifiers.is_cached(role, n_available=200)
+    assert not classifiers.is_cached(role)
     first = get(verbose=0)
     assert first.role == role
     assert not first.trained.loaded and 0.0 <= first.test_accuracy <= 1.0
-    assert classifiers.is_cached(role, n_available=200)
+    assert classifiers.is_cached(role)
     classifiers._cached_classifier.cache_clear()
     second = get(verbose=0)
     assert second.trained.loaded
@@ -117,8 +117,8 @@ def test_judge_and_examiner_are_separate_checkpoints(course_env, monkeypatch):
     """Training the judge does not make the examiner cached, and the two are different models."""
     _tiny_mnist(monkeypatch)
     judge = classifiers.mnist_judge(verbose=0)
-    assert classifiers.is_cached("judge", n_available=200)
-    assert not classifiers.is_cached("examiner", n_available=200)
+    assert classifiers.is_cached("judge")
+    assert not classifiers.is_cached("examiner")
     examiner = classifiers.mnist_examiner(verbose=0)
     assert examiner.trained.path != judge.trained.path
     assert examiner.model.name != judge.model.name

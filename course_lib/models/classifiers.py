@@ -195,11 +195,8 @@ def _cache_args(role: str, sizes, seed: int, profile: str) -> dict:
             "profile": profile}
 
 
-def is_cached(role: str = JUDGE, n_available: int | None = None) -> bool:
-    """True when the active profile's judge (or examiner) is already in the checkpoint cache (nothing is trained).
-
-    ``n_available`` is accepted for older callers and not needed: the key hashes the training images.
-    """
+def is_cached(role: str = JUDGE) -> bool:
+    """True when the active profile's judge (or examiner) is already in the checkpoint cache (nothing is trained)."""
     spec = _role(role)
     cfg = config.settings()
     sizes = config.sizes(spec.sizes_key, cfg.profile)
