@@ -115,6 +115,10 @@ def plan(teacher: nbformat.NotebookNode, submission: nbformat.NotebookNode,
             planned.append(fresh(theirs[cell.get("id")], exercise, "answer"))
         else:
             planned.append(fresh(cell, exercise, role, student_lib.points(cell) if role == "test" else 0.0))
+            if role == "test":  # nbgrader's grade-cell metadata: its scoring rule applies, its tools can read the copy
+                planned[-1].cell.metadata["nbgrader"] = {
+                    "grade": True, "solution": False, "locked": True, "points": student_lib.points(cell),
+                    "grade_id": f"exercise{exercise}-test-{cell.get('id')}", "schema_version": 3}
         if cell.get("id") in theirs:
             planned += [fresh(c, exercise, "answer" if exercise else "") for c in added.get(cell.get("id"), [])]
     return planned, missing
@@ -157,6 +161,10 @@ def run_with_limit(nb: nbformat.NotebookNode, cwd: Path, limit_s: float, kernel_
 def grade_notebook(teacher_path: Path, submission_path: Path, student: str, limit_s: float,
                    executed_dir: Path | None = None) -> list[ExerciseGrade]:
     """The gradebook rows of one submission; never raises for a broken submission (it scores zero)."""
+    try:
+        from nbgrader.utils import determine_grade
+    except ImportError as err:
+        raise ImportError("course grade needs nbgrader: pip install -c constraints.txt -e '.[grade]'") from err
     teacher = nbformat.read(teacher_path, as_version=4)
     exercises = student_lib.check_exercises(teacher, teacher_path.name)
     maximum = {ex.number: sum(student_lib.points(teacher.cells[i]) for i in ex.test_indices) for ex in exercises}
@@ -189,10 +197,12 @@ def grade_notebook(teacher_path: Path, submission_path: Path, student: str, limi
             elif p.role == "check" and error:
                 check_notes.append(f"self-check: {error}")
             elif p.role == "test":
-                if ran and not error:
-                    earned += p.points
-                else:
-                    test_notes.append(f"a test failed: {error}" if ran else f"not graded: {stopped or 'not run'}")
+                score = float(determine_grade(p.cell)[0] or 0.0) if ran else 0.0
+                earned += score
+                if score < p.points:
+                    why = error or "it wrote to stderr (a warning counts as a failure)" if score == 0 else \
+                        f"partial credit {score:g} of {p.points:g}"
+                    test_notes.append(f"a test failed: {why}" if ran else f"not graded: {stopped or 'not run'}")
         notes = ([missing[number]] if number in missing else []) + answer_notes[:1] + test_notes + check_notes
         full = earned == maximum[number]
         rows.append(ExerciseGrade(student, teacher_path.stem, number, earned, maximum[number],
@@ -273,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = grade_folder(args.submissions, out, args.notebooks, args.profile, args.timeout)
     except ValueError as err:  # config.ProfileError included
         parser.error(str(err))
+    except ImportError as err:
+        print(err, file=sys.stderr)
+        return 1
     print(f"graded {len({r.student for r in rows})} students: {out / 'gradebook.csv'}, feedback in {out / 'feedback'}")
     return 0
 
