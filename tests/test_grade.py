@@ -3,6 +3,7 @@
 A small synthetic assignment (three exercises worth 2, 1 and 3 points) stands in for the course notebooks, so
 that each simulated submission runs in a second or two: the worked solutions pasted back (full marks), one wrong
 answer, untouched stubs, an edited check cell, an endless loop, a crash, deleted cells and a corrupt file.
+These run one kernel each (marked slow: `make test` and CI run them, `course unit` leaves them out).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from course_tools import grade, student
 
-LIMIT_S = 10  # per submission; every honest toy submission finishes in about a second
+LIMIT_S = 6  # per submission; every honest toy submission finishes in about a second
 
 
 def teacher_notebook() -> nbformat.NotebookNode:
@@ -105,6 +106,7 @@ def points(rows, who: str) -> list[float]:
     return [float(r["points"]) for r in rows if r["student"] == who]
 
 
+@pytest.mark.slow  # one kernel per submission: about 25 s for the eight, under load
 @pytest.mark.parametrize("who, expected", [
     ("a-full", [2, 1, 3]),      # the worked solutions pasted back: full marks
     ("b-stubs", [0, 0, 0]),     # nothing answered
@@ -123,6 +125,7 @@ def test_each_submission_gets_exactly_the_points_it_earned(graded, who, expected
     assert (out / "feedback" / f"{who}.md").is_file()
 
 
+@pytest.mark.slow
 def test_gradebook_and_feedback_say_what_went_wrong(graded):
     out, rows = graded
     assert list(rows[0]) == grade.GRADEBOOK_COLUMNS
