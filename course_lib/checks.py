@@ -17,9 +17,10 @@ class CheckFailed(AssertionError):
     """An answer that a self-check found wrong (an AssertionError, so nbval and graders see a failure)."""
 
 
-def _verdict(ok: bool, what: str, problem: str, hint: str) -> None:
+def _verdict(ok: bool, what: str, problem: str, hint: str, right: str = "") -> None:
+    """Print "OK: <what><right>", or raise "Not yet: <what> -- <problem> Look at: <hint>"."""
     if ok:
-        print(f"OK: {what}")
+        print(f"OK: {what}{right}")
         return
     raise CheckFailed(f"Not yet: {what} -- {problem}" + (f" Look at: {hint}" if hint else ""))
 
@@ -44,15 +45,15 @@ def check_close(name: str, value: object, expected: object, *, rtol: float = 1e-
         _verdict(False, f"`{name}`", f"it has shape {got.shape}, expected {want.shape}.", hint)
     ok = bool(np.all(np.isfinite(got))) and bool(np.allclose(got, want, rtol=rtol, atol=atol))
     shown = f"{float(got):.6g}" if got.ndim == 0 else "these values"
-    _verdict(ok, f"`{name}` = {shown} is right", f"it differs from the expected value by more than "
-             f"{max(rtol * float(np.max(np.abs(want), initial=0.0)), atol):.3g}.", hint)
+    _verdict(ok, f"`{name}` = {shown}", f"it differs from the expected value by more than "
+             f"{max(rtol * float(np.max(np.abs(want), initial=0.0)), atol):.3g}.", hint, right=" is right")
 
 
 def check_between(name: str, value: object, low: float, high: float, *, hint: str = "") -> None:
     """``value`` is a finite number in ``[low, high]``: for answers that vary from run to run."""
     number = _number(name, value)
-    _verdict(low <= number <= high, f"`{name}` = {number:.4g} lies in the plausible range [{low:g}, {high:g}]",
-             f"{number:.4g} is outside [{low:g}, {high:g}].", hint)
+    _verdict(low <= number <= high, f"`{name}` = {number:.4g}", f"it is outside the plausible range "
+             f"[{low:g}, {high:g}].", hint, right=f" lies in the plausible range [{low:g}, {high:g}]")
 
 
 def check_shape(name: str, value: object, shape: Sequence[int], *, hint: str = "") -> None:
@@ -60,7 +61,8 @@ def check_shape(name: str, value: object, shape: Sequence[int], *, hint: str = "
     got = tuple(np.shape(value))
     ok = len(got) == len(shape) and all(want in (-1, g) for g, want in zip(got, shape))
     wanted = "(" + ", ".join("any" if s == -1 else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
-    _verdict(ok, f"`{name}` has shape {wanted}", f"its shape is {got}.", hint)
+    _verdict(ok, f"`{name}` should have shape {wanted}" if not ok else f"`{name}` has shape {wanted}",
+             f"its shape is {got}.", hint)
 
 
 def check_that(condition: object, what: str, *, hint: str = "") -> None:

@@ -203,7 +203,9 @@ def grade_notebook(teacher_path: Path, submission_path: Path, student: str, limi
                     why = error or "it wrote to stderr (a warning counts as a failure)" if score == 0 else \
                         f"partial credit {score:g} of {p.points:g}"
                     test_notes.append(f"a test failed: {why}" if ran else f"not graded: {stopped or 'not run'}")
-        notes = ([missing[number]] if number in missing else []) + answer_notes[:1] + test_notes + check_notes
+        # not answered: the tests' and checks' NameErrors would only repeat that
+        notes = ([missing[number]] if number in missing else []) + answer_notes[:1] + \
+            ([] if answer_notes else test_notes + check_notes)
         full = earned == maximum[number]
         rows.append(ExerciseGrade(student, teacher_path.stem, number, earned, maximum[number],
                                   "" if full else (notes[0] if notes else "a test failed"), [] if full else notes))

@@ -17,13 +17,13 @@ def test_right_answers_print_ok(capsys):
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda: checks.check_close("total", 11, 10, hint="add up all values"), r"Not yet: `total` = 11.*Look at: add up all values"),
+    (lambda: checks.check_close("total", 11, 10, hint="add up all values"), r"Not yet: `total` = 11 -- it differs.*Look at: add up all values"),
     (lambda: checks.check_close("means", [1.0, 2.0, 3.0], [1, 2]), r"shape \(3,\), expected \(2,\)"),
     (lambda: checks.check_close("x", np.nan, 1.0), r"`x`"),
-    (lambda: checks.check_between("loss", 7.5, 0, 5), r"7\.5 is outside \[0, 5\]"),
+    (lambda: checks.check_between("loss", 7.5, 0, 5), r"`loss` = 7\.5 -- it is outside the plausible range \[0, 5\]"),
     (lambda: checks.check_between("loss", [1, 2], 0, 5), r"`loss` should be a single number"),
     (lambda: checks.check_between("loss", float("inf"), 0, 5), r"NaN or infinity"),
-    (lambda: checks.check_shape("codes", np.zeros((7, 3)), (-1, 2)), r"has shape \(any, 2\) -- its shape is \(7, 3\)"),
+    (lambda: checks.check_shape("codes", np.zeros((7, 3)), (-1, 2)), r"should have shape \(any, 2\) -- its shape is \(7, 3\)"),
     (lambda: checks.check_that(False, "the rate never rises", hint="keep min_sum"), r"the rate never rises.*keep min_sum"),
 ])
 def test_wrong_answers_raise_a_clear_assertion_error(call, message):
