@@ -6,6 +6,7 @@
 #   make unit                   the fast tier: no slow or browser tests            (course unit)
 #   make results PROFILE=...    run all notebooks headlessly, write reports/<profile>/RESULTS.md
 #   make student | site | badges   course delivery (see the README)
+#   make grade SUBMISSIONS=dir  grade submitted notebooks (gradebook.csv, feedback)  (course grade)
 #   make lock                   refresh constraints.txt for every supported Python (needs uv)
 
 PYTHON  ?= python3
@@ -14,12 +15,15 @@ PROFILE ?= lecture
 ONLY    ?=
 JOBS    ?= 1
 TEST_JOBS ?= 2
+SUBMISSIONS ?= submissions
+GRADE_PROFILE ?= smoke
+GRADE_TIMEOUT ?= 900
 PY      := $(VENV)/bin/python
 COURSE  := $(PY) -m course_tools.cli
 STAMP   := $(VENV)/.course-installed
 UV      ?= uv
 
-.PHONY: setup lab test unit results student site badges warm lock clean-checkpoints
+.PHONY: setup lab test unit results student grade site badges warm lock clean-checkpoints
 
 setup: $(STAMP)
 
@@ -46,6 +50,9 @@ results: $(STAMP)
 
 student: $(STAMP)
 	$(COURSE) student $(ONLY)
+
+grade: $(STAMP)
+	$(COURSE) grade $(SUBMISSIONS) --profile $(GRADE_PROFILE) --timeout $(GRADE_TIMEOUT)
 
 site: $(STAMP)
 	$(COURSE) site --profile $(PROFILE) --jobs $(JOBS) $(ONLY)

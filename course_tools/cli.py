@@ -5,6 +5,7 @@
     course unit                     the fast tier: unit tests without the slow and browser ones
     course results --profile P      run every notebook headlessly, write reports/P/RESULTS.md
     course student                  student notebooks into student/
+    course grade SUBMISSIONS        grade submitted student notebooks: gradebook.csv + feedback per student
     course site --profile P         the rendered course site into build/site/P/
     course badges                   the Colab/Binder cells of every notebook, from [project.urls]
     course warm                     compile UMAP's numba functions once, into numba's on-disk cache
@@ -71,6 +72,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "unit": unit,
     "results": _module_main("runner"),
     "student": _module_main("student"),
+    "grade": _module_main("grade"),
     "site": _module_main("site"),
     "badges": _module_main("badges"),
     "warm": _module_main("warm"),

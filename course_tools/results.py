@@ -47,6 +47,10 @@ def results_markdown(profile: str, reports_dir: Path | None = None, note: str = 
         for name, m in r["metrics"].items():
             better = "higher" if m["higher_is_better"] else "lower"
             lines.append(f"| {name} | {_fmt(m['value'])} | {_fmt(m['reference'])} | {better} | {m['source'] or ''} |")
+        if r.get("slowest_cells"):  # written by `course results` from the executed notebook's cell timings
+            lines += ["", "Slowest cells: " + "; ".join(
+                f"cell {c['cell']} ({c['seconds']:.0f} s, `{c['source'].replace('`', '')}`)"
+                for c in r["slowest_cells"]) + "."]
     return "\n".join(lines) + "\n"
 
 

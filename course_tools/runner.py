@@ -6,7 +6,8 @@
 By default the checkpoint cache is an empty temporary folder, so the recorded wall times include
 training (a cold cache), as a student's first run would. ``--warm`` uses the normal cache instead.
 Each notebook's wall time (kernel start to last cell) replaces the one the notebook measured itself.
-Executed copies are written to ``build/executed/<profile>/`` (git-ignored) for inspection.
+Each code cell prints a progress line; the three slowest cells of each notebook go into its report and
+RESULTS.md. Executed copies are written to ``build/executed/<profile>/`` (git-ignored) for inspection.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+import nbformat
+
 from course_lib import config
-from course_tools.notebooks import cell_timeout, execute, numbered_notebooks
+from course_tools.notebooks import cell_timeout, execute, numbered_notebooks, slowest_cells
 from course_tools.results import write_results
 
 
@@ -89,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         if report_path.exists():
             data = json.loads(report_path.read_text())
             data["wall_time_s"] = round(seconds, 1)
+            data["slowest_cells"] = slowest_cells(nbformat.read(out_dir / path.name, as_version=4))
             report_path.write_text(json.dumps(data, indent=2) + "\n")
         print(f"    done in {seconds:.0f} s", flush=True)
     note = machine_note(settings) + (" Checkpoint cache: warm (training excluded)." if args.warm else "")

@@ -3,6 +3,7 @@
     course site                       # profile lecture (the default) -> build/site/lecture/
     course site --profile smoke       # seconds per notebook with cached models
     course site --profile lecture 01 03 --out /tmp/site
+    course site --rerun               # execute every notebook, also those whose code did not change
 
 The tools are maintained ones: nbclient executes the notebooks and nbconvert's ``lab`` template converts
 them (through a small template that adds navigation and folds the worked solutions); this module only
@@ -13,11 +14,15 @@ The site is self-contained and works offline (a lecture room without network, or
 from a CDN. MathJax 3 is copied from the ``django-static-mathjax`` package, the Colab/Binder badge images
 are replaced by local SVGs, and require.js / the widget manager (which the pages do not need) are left out.
 
+A second build re-executes only the notebooks whose code cells (or the profile, or course_lib) changed since
+the last build into the same folder: the others keep their executed copy (``_executed.json`` holds the hashes).
+
 Layout of ``build/site/<profile>/``::
 
     index.html                 landing page: the notebooks, their learning objectives, the results table
     NN_slug.html               one page per notebook, with home / previous / next links at top and bottom
     notebooks/NN_slug.ipynb    the executed notebook, downloadable from its page
+    _executed.json             per notebook: the hash of its code, profile and course_lib at the last execution
     _static/                   course.css, the badge images, mathjax/
 
 Executing notebooks writes their JSON reports into ``build/site/<profile>/_reports/``, never into the
@@ -29,15 +34,16 @@ own run, and says which one it shows.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
+import hashlib
 import html
+import json
 import os
 import re
 import shutil
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,8 +51,9 @@ from pathlib import Path
 import nbformat
 
 from course_lib import config
+from course_lib.files import atomic_write
 from course_tools import badges
-from course_tools.notebooks import cell_timeout, numbered_notebooks
+from course_tools.notebooks import cell_timeout, environment, numbered_notebooks
 from course_tools.notebooks import execute as execute_notebook
 from course_tools.results import write_results
 
@@ -119,21 +126,6 @@ def notebook_info(nb: nbformat.NotebookNode, path: Path) -> NotebookInfo:
     return NotebookInfo(path=path, title=title, objectives=objectives, run_time=run_time)
 
 
-@contextlib.contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    """Set environment variables for the kernels started inside the block, then restore them."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
-
-
 def mathjax_source() -> Path | None:
     """MathJax 3's single-file ``tex-svg-full.js`` from the ``django-static-mathjax`` package, or None.
 
@@ -202,6 +194,47 @@ def _write_static(static: Path, with_mathjax: bool) -> str | None:
     return f"_static/mathjax/{source.name}"
 
 
+#: Beside the site output: for each executed notebook, the hash of what decides its outputs (see code_hash).
+CACHE_FILE = "_executed.json"
+
+
+def library_hash() -> str:
+    """A hash of course_lib's source: a change to the teaching library can change every notebook's outputs."""
+    digest = hashlib.sha256()
+    root = Path(config.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def code_hash(nb: nbformat.NotebookNode, profile: str, library: str) -> str:
+    """What an executed copy depends on: the code cells in order, the profile, course_lib's source and the
+    environment variables that change what the notebooks compute (the KMNIST stand-in). Prose is left out."""
+    code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    settings = {"profile": profile, "library": library, "code": code,
+                "kmnist_standin": os.environ.get("COURSE_KMNIST_STANDIN", "")}
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def with_outputs_of(source: nbformat.NotebookNode, executed: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``source`` with the outputs of the earlier executed copy (same code cells, in the same order)."""
+    done = [cell for cell in executed.cells if cell.cell_type == "code"]
+    for cell, old in zip((c for c in source.cells if c.cell_type == "code"), done):
+        cell.outputs, cell.execution_count = old.get("outputs", []), old.get("execution_count")
+        if "execution" in old.get("metadata", {}):
+            cell.metadata["execution"] = old.metadata["execution"]
+    source.metadata.update({k: v for k, v in executed.metadata.items() if k == "language_info"})
+    return source
+
+
+def _read_cache(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def build(
     profile: str = DEFAULT_PROFILE,
     out: Path | None = None,
@@ -211,6 +244,7 @@ def build(
     timeout: int | None = None,
     with_mathjax: bool = True,
     jobs: int = 1,
+    reuse: bool = True,
 ) -> Path:
     """Execute the notebooks in ``profile``, convert them to HTML and write the landing page.
 
@@ -218,6 +252,10 @@ def build(
     those; the others are converted as they are, without outputs, and say so on the landing page.
     ``jobs`` notebooks are executed at the same time (each in its own kernel). Returns the site folder. Raises SiteBuildError (after writing every page it could) when a notebook
     fails to execute, so that ``make site`` and CI fail loudly.
+
+    ``reuse``: a notebook whose code cells, profile and course_lib source are unchanged since the last build
+    into ``out`` is not executed again; its outputs are copied from that build's executed copy onto the current
+    notebook (so edited prose still shows). The hashes are kept in ``out/_executed.json``.
     """
     import jinja2
     from markupsafe import Markup  # pre-rendered HTML fragments (markdown) pass through the autoescaping
@@ -231,12 +269,14 @@ def build(
         raise SiteBuildError(f"no numbered notebooks (NN_slug.ipynb) matched in {notebooks_dir or 'notebooks/'}")
     executed_dir = out / "notebooks"
     site_reports = out / "_reports"
-    for stale in (executed_dir, site_reports / profile):
-        shutil.rmtree(stale, ignore_errors=True)
     executed_dir.mkdir(parents=True, exist_ok=True)
     mathjax_url = _write_static(out / "_static", with_mathjax)
+    cache_file = out / CACHE_FILE
+    cache = _read_cache(cache_file) if reuse else {}
+    library = library_hash()
 
     seconds: dict[str, float] = {}
+    reused: set[str] = set()
     failures: dict[str, str] = {}
 
     def wanted(path: Path) -> bool:
@@ -247,7 +287,22 @@ def build(
     def run_one(i: int, path: Path) -> None:
         if not wanted(path):
             shutil.copy(path, executed_dir / path.name)
+            cache.pop(path.stem, None)  # the copy on disk is no longer an executed one
+            (site_reports / profile / f"{path.stem}.json").unlink(missing_ok=True)
             return
+        source = nbformat.read(path, as_version=4)
+        key = code_hash(source, profile, library)
+        entry = cache.get(path.stem, {})
+        previous = executed_dir / path.name
+        if entry.get("key") == key and previous.is_file():
+            nbformat.write(with_outputs_of(source, nbformat.read(previous, as_version=4)), previous)
+            seconds[path.stem] = float(entry.get("seconds", 0.0))
+            reused.add(path.stem)
+            print(f"[{i}/{len(paths)}] {path.stem}: code unchanged since the last build, its executed copy is reused",
+                  flush=True)
+            return
+        cache.pop(path.stem, None)
+        (site_reports / profile / f"{path.stem}.json").unlink(missing_ok=True)
         print(f"[{i}/{len(paths)}] executing {path.stem} (profile {profile}) ...", flush=True)
         started = time.perf_counter()
         try:
@@ -257,11 +312,13 @@ def build(
             failures[path.stem] = f"{type(err).__name__}: {text.splitlines()[-1] if text else ''}"
             print(f"    {path.stem} FAILED: {failures[path.stem]}", flush=True)
         seconds[path.stem] = time.perf_counter() - started
+        if path.stem not in failures:
+            cache[path.stem] = {"key": key, "seconds": round(seconds[path.stem], 1)}
 
     # Each notebook runs in its own kernel process, so `jobs` kernels can work at once. Much of a notebook is
     # single-threaded (kernel start, imports, scikit-learn, plotting), so 2 jobs on 2 cores finish sooner
     # than one after the other; models two notebooks share are written atomically by the checkpoint cache.
-    with _environment(COURSE_PROFILE=profile, COURSE_REPORTS_DIR=str(site_reports)):
+    with environment(COURSE_PROFILE=profile, COURSE_REPORTS_DIR=str(site_reports)):
         if jobs <= 1:
             for i, path in enumerate(paths, 1):
                 run_one(i, path)
@@ -269,6 +326,7 @@ def build(
             with ThreadPoolExecutor(max_workers=jobs) as pool:
                 list(pool.map(lambda item: run_one(*item), enumerate(paths, 1)))
 
+    atomic_write(cache_file, json.dumps(cache, indent=1, sort_keys=True) + "\n")
     executed = {p.stem: nbformat.read(executed_dir / p.name, as_version=4) for p in paths}
     infos = [notebook_info(executed[p.stem], p) for p in paths]
 
@@ -297,7 +355,8 @@ def build(
                            for ln in results_md.splitlines() if not ln.startswith("# "))
     rows = [{"info": info,
              "failed": failures.get(info.stem, ""),
-             "seconds": f"{seconds[info.stem]:.0f} s" if info.stem in seconds else "not executed",
+             "seconds": (f"{seconds[info.stem]:.0f} s" + (" (reused: code unchanged)" if info.stem in reused else "")
+                         if info.stem in seconds else "not executed"),
              "objectives_html": Markup(_markdown("\n".join(f"- {o}" for o in info.objectives))) if info.objectives else "",
              "run_time_html": Markup(_inline_markdown(info.run_time)) if info.run_time else ""} for info in infos]
     landing = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True).get_template(
@@ -319,6 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="site folder (default: build/site/<profile>)")
     parser.add_argument("--no-execute", action="store_true", help="convert the notebooks as they are (layout work)")
     parser.add_argument("--jobs", type=int, default=1, help="notebooks executed at the same time (default 1)")
+    parser.add_argument("--rerun", action="store_true",
+                        help="execute every notebook, even those whose code is unchanged since the last build")
     parser.add_argument("--timeout", type=int, default=None,
                         help="seconds allowed per cell (default: course_tools.notebooks.CELL_TIMEOUT_S of the profile)")
     parser.add_argument("prefixes", nargs="*", help="only notebooks whose names start with these, e.g. 01 03")
@@ -326,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         out = build(args.profile, args.out, args.prefixes, execute=not args.no_execute, timeout=args.timeout,
-                    jobs=args.jobs)
+                    jobs=args.jobs, reuse=not args.rerun)
     except (SiteBuildError, ValueError) as err:  # config.ProfileError and a bad --timeout included
         print(f"site build failed: {err}", file=sys.stderr)
         return 1

@@ -40,3 +40,14 @@ def test_hand_written_notes_survive_every_rewrite(course_env):
         text = results.write_results("lecture", course_env.reports_dir, note="machine line").read_text()
         assert "machine line" in text and "09 ran while two other jobs shared the cores." in text
     assert (folder / "NOTES.md").read_text() == "09 ran while two other jobs shared the cores.\n"
+
+
+def test_results_name_each_notebooks_slowest_cells(course_env):
+    folder = course_env.reports_dir / "smoke"
+    folder.mkdir(parents=True)
+    (folder / "03_variational_autoencoder.json").write_text(json.dumps(
+        {"notebook": "03_variational_autoencoder", "profile": "smoke", "wall_time_s": 90.0, "metrics": {},
+         "slowest_cells": [{"cell": 12, "seconds": 41.2, "source": "vae16 = vae_lib.fit_or_load_vae(`x`)"},
+                           {"cell": 3, "seconds": 9.6, "source": "import keras"}]}))
+    text = results.results_markdown("smoke", course_env.reports_dir)
+    assert "Slowest cells: cell 12 (41 s, `vae16 = vae_lib.fit_or_load_vae(x)`); cell 3 (10 s, `import keras`)." in text

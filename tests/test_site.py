@@ -8,6 +8,7 @@ A screenshot of the landing page is kept as a test artifact in COURSE_TEST_ARTIF
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 import urllib.error
@@ -234,3 +235,52 @@ def test_landing_page_shows_objectives_and_the_results_table(course_site):
         reported = f'<h3 id="{path.stem}">' in index
         assert reported == _executed(path.name), f"{path.stem}: executed {_executed(path.name)}, in the results table {reported}"
     assert index.count("this build: not executed") == len([p for p in NOTEBOOKS if not _executed(p.name)])
+
+
+@pytest.mark.slow
+def test_a_second_build_reuses_notebooks_whose_code_did_not_change(tmp_path, monkeypatch, capsys):
+    (tmp_path / "notebooks").mkdir()
+    for number, title in [(1, "First"), (2, "Second")]:
+        nb = toy(number, title)
+        nb.cells.insert(2, nbformat.v4.new_code_cell("import time\nprint('ran at', time.time_ns())"))
+        nbformat.write(nb, tmp_path / "notebooks" / f"{number:02d}_toy.ipynb")
+    build = lambda: site.build("smoke", out=tmp_path / "site", notebooks_dir=tmp_path / "notebooks", with_mathjax=False)
+    build()
+    first = (tmp_path / "site" / "01_toy.html").read_text()
+    stamp = re.search(r"ran at \d+", first).group(0)
+    executed = []
+    real = site.execute_notebook
+    monkeypatch.setattr(site, "execute_notebook", lambda path, *a, **k: executed.append(path.stem) or real(path, *a, **k))
+    capsys.readouterr()
+    build()  # nothing changed: nothing runs, the pages keep their outputs
+    assert executed == [] and "code unchanged since the last build" in capsys.readouterr().out
+    assert stamp in (tmp_path / "site" / "01_toy.html").read_text()
+    assert "reused: code unchanged" in (tmp_path / "site" / "index.html").read_text()
+    # prose edited in 01, code edited in 02: only 02 runs, and 01's page shows the new prose with the old outputs
+    one = nbformat.read(tmp_path / "notebooks" / "01_toy.ipynb", as_version=4)
+    intro = next(c for c in one.cells if "A story." in c.source)
+    intro.source = intro.source.replace("A story.", "A better story.")
+    nbformat.write(one, tmp_path / "notebooks" / "01_toy.ipynb")
+    two = nbformat.read(tmp_path / "notebooks" / "02_toy.ipynb", as_version=4)
+    next(c for c in two.cells if c.source == "print(6 * 7)").source = "print(6 * 7, 'again')"
+    nbformat.write(two, tmp_path / "notebooks" / "02_toy.ipynb")
+    build()
+    assert executed == ["02_toy"]
+    page = (tmp_path / "site" / "01_toy.html").read_text()
+    assert "A better story." in page and stamp in page
+    assert "42 again" in (tmp_path / "site" / "02_toy.html").read_text()
+    site.build("smoke", out=tmp_path / "site", notebooks_dir=tmp_path / "notebooks", with_mathjax=False, reuse=False)
+    assert executed == ["02_toy", "01_toy", "02_toy"]
+
+
+def test_the_code_hash_ignores_prose_and_sees_code_profile_and_library():
+    nb = toy(1, "One")
+    key = site.code_hash(nb, "smoke", "lib")
+    prose = copy.deepcopy(nb)
+    next(c for c in prose.cells if "A story." in c.source).source += " More prose."
+    assert site.code_hash(prose, "smoke", "lib") == key
+    code = copy.deepcopy(nb)
+    next(c for c in code.cells if c.source == "print(6 * 7)").source = "print(6 * 8)"
+    assert len({key, site.code_hash(code, "smoke", "lib"), site.code_hash(nb, "lecture", "lib"),
+                site.code_hash(nb, "smoke", "lib2")}) == 4
+    assert len(site.library_hash()) == 64

@@ -8,7 +8,9 @@ Everything is written to temporary folders; `course student` writes student/.
 
 from __future__ import annotations
 
+import ast
 import os
+import textwrap
 
 import nbformat
 import pytest
@@ -39,34 +41,69 @@ def toy_notebook() -> nbformat.NotebookNode:
     return nb
 
 
+def toy_with_regions() -> nbformat.NotebookNode:
+    """The toy notebook plus a third exercise whose answer sits inside scaffolding, a check and a hidden test."""
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    nb = toy_notebook()
+    nb.cells += [
+        md("**Exercise 3.** Scale each value inside the loop, then describe the curve.", metadata={"tags": ["exercise"]}),
+        code("scaled = []\nfor v in values:\n    ### BEGIN SOLUTION\n    scaled.append(np.sqrt(v) * 3)  # SECRET_REGION\n"
+             "    ### END SOLUTION\nprint(scaled)", metadata={"tags": ["solution"]}),
+        md("The curve:\n### BEGIN SOLUTION\nit grows like a square root (SECRET_MARKDOWN_REGION).\n### END SOLUTION\n",
+           metadata={"tags": ["solution"]}),
+        code("from course_lib import checks\nchecks.check_shape('scaled', scaled, (5,))", metadata={"tags": ["check"]}),
+        code("assert np.allclose(scaled, 3 * np.sqrt(values))", metadata={"tags": ["hidden-test"], "course": {"points": 2}}),
+    ]
+    return nb
+
+
 def solution_lines(nb: nbformat.NotebookNode) -> set[str]:
-    """Distinctive solution lines: long enough to mean something and not shared with a non-solution cell."""
-    shared = {ln.strip() for c in nb.cells if student.SOLUTION_TAG not in student.tags(c) for ln in c.source.splitlines()}
+    """Distinctive solution lines: long enough to mean something, not shared with a non-solution cell, and
+    inside a marked region where the cell has regions (the lines around them are scaffolding for the student)."""
+    shared = {ln.strip() for c in nb.cells if not {student.SOLUTION_TAG, student.HIDDEN_TEST_TAG} & set(student.tags(c))
+              for ln in c.source.splitlines()}
+    answers = [student.answer_text(c.source) for c in nb.cells if student.SOLUTION_TAG in student.tags(c)]
+    hidden = [c.source for c in nb.cells if student.HIDDEN_TEST_TAG in student.tags(c)]
     return {
-        ln.strip() for c in nb.cells if student.SOLUTION_TAG in student.tags(c) for ln in c.source.splitlines()
+        ln.strip() for text in answers + hidden for ln in text.splitlines()
         if len(ln.strip()) >= 12 and ln.strip() not in shared and not ln.strip().lower().startswith(student.HINT_PREFIX)
+        and not ln.strip().startswith("#")
     }
 
 
 def assert_valid_student_version(teacher: nbformat.NotebookNode, pupil: nbformat.NotebookNode) -> None:
     exercises = student.check_exercises(teacher)
     solution_cells = {i for ex in exercises for i in ex.solution_indices}
+    hidden_cells = {i for ex in exercises for i in ex.test_indices}
     code_solutions = [i for i in sorted(solution_cells) if teacher.cells[i].cell_type == "code"]
-    stubs = [c for c in pupil.cells if student.STUB_TAG in student.tags(c)]
+    stubs = [c for c in pupil.cells if student.STUB_TAG in student.tags(c) and c.cell_type == "code"]
     # every code solution has exactly one stub, in the same place, raising NotImplementedError
     assert len(stubs) == len(code_solutions)
+    assert [c.id for c in stubs] == [teacher.cells[i].id for i in code_solutions]
     for stub in stubs:
         assert stub.cell_type == "code" and "raise NotImplementedError(" in stub.source and "# Hint:" in stub.source
         assert student.RAISES_TAG in student.tags(stub) and student.SOLUTION_TAG not in student.tags(stub)
-    # no solution text survives
+        ast.parse(stub.source)  # a stub inside scaffolding is still Python
+    # no solution text, marker or hidden test survives
     lines = {ln.strip() for c in pupil.cells for ln in c.source.splitlines()}
     leaked = sorted(solution_lines(teacher) & lines)
     assert not leaked, f"solution text in the student version: {leaked[:3]}"
-    assert not any(student.SOLUTION_TAG in student.tags(c) for c in pupil.cells)
-    # everything else identical, in the same order
-    kept = [c for i, c in enumerate(teacher.cells) if i not in solution_cells]
+    assert not any(student.BEGIN_SOLUTION in c.source or student.END_SOLUTION in c.source for c in pupil.cells)
+    assert not any(set(student.tags(c)) & {student.SOLUTION_TAG, student.HIDDEN_TEST_TAG} for c in pupil.cells)
+    # scaffolding around a region stays, line for line
+    for i in code_solutions:
+        source = teacher.cells[i].source
+        if student.solution_regions(source):
+            kept = [ln for n, ln in enumerate(source.splitlines())
+                    if not any(b <= n <= e for b, e in student.solution_regions(source))]
+            stub_lines = next(c for c in stubs if c.id == teacher.cells[i].id).source.splitlines()
+            assert all(ln in stub_lines for ln in kept)
+    # everything else identical, in the same order (the self-checks included)
+    kept = [c for i, c in enumerate(teacher.cells) if i not in solution_cells | hidden_cells]
     others = [c for c in pupil.cells if student.STUB_TAG not in student.tags(c)]
     assert [(c.cell_type, c.source, c.metadata) for c in others] == [(c.cell_type, c.source, c.metadata) for c in kept]
+    checks = [c.source for c in teacher.cells if student.CHECK_TAG in student.tags(c)]
+    assert checks == [c.source for c in pupil.cells if student.CHECK_TAG in student.tags(c)]
 
 
 # --- the rules, on a toy notebook -------------------------------------------------------------------------
@@ -86,6 +123,52 @@ def test_stub_keeps_written_hints_and_numbers_parts():
     assert "Exercise 1" in stubs[0] and "`np.sum`" in stubs[0]          # automatic hint: the functions used
     assert "Exercise 2 (part 1 of 2)" in stubs[1] and "# Hint: use np.prod on a slice." in stubs[1]
     assert "Exercise 2 (part 2 of 2)" in stubs[2]
+
+
+def test_regions_keep_the_scaffolding_checks_stay_and_hidden_tests_go():
+    teacher = toy_with_regions()
+    pupil = student.make_student(teacher, "99_toy.ipynb")
+    assert_valid_student_version(teacher, pupil)
+    text = "\n".join(c.source for c in pupil.cells)
+    assert "SECRET" not in text and "allclose" not in text and "hidden" not in text.lower()
+    region_stub = next(c.source for c in pupil.cells if c.source.startswith("scaled = []"))
+    assert region_stub.splitlines()[:2] == ["scaled = []", "for v in values:"]
+    assert region_stub.splitlines()[-1] == "print(scaled)"
+    assert "    raise NotImplementedError('Exercise 3 (part 1 of 1)" not in region_stub  # one code part: no numbering
+    assert "    raise NotImplementedError('Exercise 3: replace this line" in region_stub
+    assert "`np.sqrt`" in region_stub and "scaled.append" not in region_stub  # what the region calls, not scaffolding
+    prose = next(c for c in pupil.cells if c.source.startswith("The curve:"))
+    assert prose.source == "The curve:\nYOUR ANSWER HERE\n" and student.STUB_TAG in student.tags(prose)
+    assert any(student.CHECK_TAG in student.tags(c) and "check_shape('scaled'" in c.source for c in pupil.cells)
+    assert student.check_exercises(teacher)[2].test_indices == [len(teacher.cells) - 1]
+
+
+@pytest.mark.parametrize("source, message", [
+    ("### BEGIN SOLUTION\nx = 1\n", "has no '### END SOLUTION'"),
+    ("x = 1\n### END SOLUTION\n", "without a '### BEGIN SOLUTION'"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "inside another region"),
+    ("x = 1  # BEGIN SOLUTION\n", "write it alone on its line"),
+])
+def test_broken_regions_are_reported_with_their_line(source, message):
+    nb = toy_notebook()
+    nb.cells[3].source = source
+    with pytest.raises(student.ExerciseError, match=message):
+        student.make_student(nb, "99_toy.ipynb")
+
+
+def test_regions_checks_and_tests_must_sit_where_they_belong():
+    nb = toy_with_regions()
+    nb.cells[1].source += "\n### BEGIN SOLUTION\n### END SOLUTION"
+    with pytest.raises(student.ExerciseError, match="cell 1 has a '### BEGIN SOLUTION' region but is not tagged"):
+        student.make_student(nb, "99_toy.ipynb")
+    nb = toy_with_regions()
+    nb.cells[-1].metadata["course"] = {}
+    with pytest.raises(student.ExerciseError, match="hidden-test cell 12 has no points"):
+        student.make_student(nb, "99_toy.ipynb")
+    nb = toy_with_regions()
+    nb.cells.insert(1, nbformat.v4.new_code_cell("checks.check_that(True, 'x')", metadata={"tags": ["check"]}))
+    with pytest.raises(student.ExerciseError, match="tagged 'check' but no 'exercise' markdown cell"):
+        student.make_student(nb, "99_toy.ipynb")
 
 
 def test_automatic_hint_names_library_calls_not_the_solutions_own_variables():
@@ -173,6 +256,14 @@ def setup_cells(cells: list) -> list:
     raise AssertionError("no setup cell importing course_lib")
 
 
+def stub_block(source: str) -> str:
+    """The stub lines of a student cell (from its "write your solution here" line to its raise), dedented."""
+    lines = source.splitlines()
+    start = next(i for i, ln in enumerate(lines) if "write your solution here" in ln)
+    end = next(i for i, ln in enumerate(lines) if i > start and ln.strip().startswith("raise NotImplementedError("))
+    return textwrap.dedent("\n".join(lines[start:end + 1]))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_student_notebook_starts_and_its_stubs_raise(path, generated, student_dir, tmp_path, monkeypatch):
@@ -181,7 +272,8 @@ def test_student_notebook_starts_and_its_stubs_raise(path, generated, student_di
 
     Everything between the setup cell and the exercises is cell-for-cell the teacher notebook (checked by
     test_generated_student_notebook_is_valid), and nbval executes that, so it is not run a second time here:
-    the suite has to stay fast. Stubs raise on their first statement, so they need nothing from those cells."""
+    the suite has to stay fast. Each stub runs alone (without the scaffolding around a marked region), and raises
+    on its first statement, so it needs nothing from those cells."""
     from nbclient import NotebookClient
 
     written, errors = generated
@@ -191,6 +283,8 @@ def test_student_notebook_starts_and_its_stubs_raise(path, generated, student_di
     first = next(i for i, c in enumerate(pupil.cells) if student.EXERCISE_TAG in student.tags(c))
     stubs = [c for c in pupil.cells[first:] if student.STUB_TAG in student.tags(c)]
     assert stubs, f"{path.name}: no stubs after the first exercise"
+    for cell in stubs:  # a stub inside scaffolding: run the stub alone (nbval runs the scaffolding, in the teacher copy)
+        cell.source = stub_block(cell.source)
     pupil.cells = setup_cells(pupil.cells[:first]) + stubs
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
     monkeypatch.setenv("COURSE_REPORTS_DIR", str(tmp_path / "reports"))  # keep reports/smoke as nbval leaves it
@@ -201,3 +295,21 @@ def test_student_notebook_starts_and_its_stubs_raise(path, generated, student_di
         assert error.get("ename") == "NotImplementedError", cell.source
         assert "replace this line with your solution" in error.get("evalue", ""), error
     assert os.path.samefile(student.DEFAULT_OUT.parent, config.REPO_ROOT)  # student/ is a sibling of notebooks/
+
+
+def test_the_course_has_self_checks_and_hidden_tests_for_at_least_nine_exercises():
+    """Every exercise with a checkable result carries a public check and points; the student copies keep the checks."""
+    checked, tested = [], []
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        for ex in student.check_exercises(nb, path.name):
+            if ex.check_indices:
+                checked.append(f"{path.stem[:2]} Ex{ex.number}")
+            if ex.test_indices:
+                tested.append(f"{path.stem[:2]} Ex{ex.number}")
+                assert ex.check_indices, f"{path.name} exercise {ex.number}: hidden tests but no public self-check"
+        for cell in nb.cells:
+            if student.CHECK_TAG in student.tags(cell):
+                assert "from course_lib import checks" in cell.source, f"{path.name}: a check that does not use checks"
+    assert len(checked) >= 9, checked
+    assert tested == checked
