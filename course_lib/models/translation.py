@@ -29,7 +29,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from course_lib.data.transforms import check_float_images
+from course_lib.validation import as_images
 
 DOMAINS: tuple[str, ...] = ("kannada", "mnist")
 NUM_CLASSES = 10
@@ -457,7 +457,7 @@ class SharedLatentTranslator(keras.Model):
 
     # ------------------------------------------------------------------ convenience for notebooks (NumPy in/out)
     def _batched(self, fn, x, batch_size: int):
-        x = check_float_images(x if np.asarray(x).dtype != np.uint8 else np.asarray(x, np.float32) / 255.0)
+        x = as_images(x)
         outs = [fn(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
         if not outs:
             raise ValueError("got an empty batch of images")
@@ -547,7 +547,7 @@ def train_kannada_cnn(model: keras.Model, x: np.ndarray, y: np.ndarray, steps: i
     With 10 labelled images an "epoch" is meaningless, so the budget is counted in steps; the images are
     repeated (each time under fresh augmentation) to fill them.
     """
-    x = check_float_images(np.asarray(x, np.float32) / 255.0 if np.asarray(x).dtype == np.uint8 else x)
+    x = as_images(x)
     y = np.asarray(y).reshape(-1)
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"need as many labels as images (got {len(x)} images, {len(y)} labels)")
@@ -562,7 +562,7 @@ def train_kannada_cnn(model: keras.Model, x: np.ndarray, y: np.ndarray, steps: i
 
 def predict_classes(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """argmax of a logits model on uint8 or [0, 1] float images."""
-    x = check_float_images(np.asarray(x, np.float32) / 255.0 if np.asarray(x).dtype == np.uint8 else x)
+    x = as_images(x)
     return np.asarray(model.predict(x, batch_size=batch_size, verbose=0)).argmax(axis=1)
 
 
