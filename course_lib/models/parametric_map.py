@@ -45,19 +45,10 @@ import keras
 from keras import layers, ops
 
 from course_lib.models.neighbour_pairs import mine_neighbours
+from course_lib.validation import as_images
 
 #: Flattened Fashion-MNIST image size (the encoder takes (N, 784) or (N, 28, 28[, 1])).
 INPUT_DIM = 28 * 28
-
-
-def flatten_images(x: np.ndarray, input_dim: int = INPUT_DIM) -> np.ndarray:
-    """(N, 28, 28[, 1]) or (N, 784) floats in [0, 1] -> float32 (N, 784); clear errors for anything else."""
-    x = np.asarray(x)
-    if x.dtype == np.uint8:
-        raise ValueError("got uint8 images; scale them to [0, 1] with course_lib.data.to_float first")
-    if x.ndim < 2 or int(np.prod(x.shape[1:])) != input_dim:
-        raise ValueError(f"expected a batch of images with {input_dim} values each, got shape {x.shape}")
-    return x.reshape(len(x), input_dim).astype(np.float32, copy=False)
 
 
 def cauchy_infonce(z_anchor, z_partner, alpha: float = 1.0, exaggeration: float = 1.0):
@@ -182,7 +173,7 @@ class ParametricMap(keras.Model):
 
     def project(self, x: np.ndarray, batch_size: int = 8192) -> np.ndarray:
         """What the trainable head sees: the frozen projection of the images (or the flat pixels without one)."""
-        flat = flatten_images(x)
+        flat = as_images(x, flat=True)
         if not self.pca_dims:
             return flat
         layer = self.encoder.get_layer("pca")
@@ -209,7 +200,7 @@ class ParametricMap(keras.Model):
 
     def embed(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
         """2-D positions (N, code_size) of images: one forward pass, no refitting."""
-        return self.predict(flatten_images(x), batch_size=batch_size, verbose=0)
+        return self.predict(as_images(x, flat=True), batch_size=batch_size, verbose=0)
 
 def build_parametric_map(code_size: int = 2, hidden: Sequence[int] = (256, 256), learning_rate: float = 1e-2,
                          pca: Any = None, pca_dims: int = 0, whiten: bool = True, alpha: float = 1.0,
@@ -240,7 +231,7 @@ def train_parametric_map(model: ParametricMap, x: np.ndarray, neighbours: np.nda
     2. The decoder, with the codes frozen: it learns to draw the map (mean squared error to the image), so
        the model stays an autoencoder without the reconstruction pulling the layout away from the neighbours.
     """
-    flat = flatten_images(x)
+    flat = as_images(x, flat=True)
     neighbours = np.asarray(neighbours)
     n = len(flat)
     if neighbours.ndim != 2 or len(neighbours) != n or neighbours.min() < 0 or neighbours.max() >= n:
