@@ -1,5 +1,7 @@
 """course_lib.metrics: clustering, embedding and generation metrics against closed forms and known cases."""
 
+import math
+
 import numpy as np
 import pytest
 

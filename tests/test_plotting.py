@@ -15,10 +15,11 @@ def test_plots_return_figures():
     labels = np.arange(30) % 10
     plotting.use_course_style()
     assert len(plotting.image_grid(images, labels=labels, ncols=10).axes) == 30
-    assert plotting.examples_per_class(images, labels, list("0123456789"), per_class=3) is not None
+    assert len(plotting.examples_per_class(images, labels, list("0123456789"), per_class=3).axes) == 30
     fig = plotting.training_curves({"loss": [3, 2, 1], "val_loss": [3.5, 2.5, 2]})
     assert len(fig.axes) == 1
-    assert plotting.latent_scatter(rng.normal(size=(30, 2)), labels) is not None
+    scatter = plotting.latent_scatter(rng.normal(size=(30, 2)), labels)
+    assert len(scatter.axes[0].collections) == 10 and len(scatter.axes[0].get_legend().get_texts()) == 10
     assert len(plotting.interpolation_strip(images[:7, :, :, None] / 255.0).axes) == 7
     with pytest.raises(ValueError, match=r"\(N, 2\)"):
         plotting.latent_scatter(rng.normal(size=(30, 3)), labels)
@@ -42,6 +43,7 @@ def test_latent_scatter_3d_draws_and_checks_shapes():
 
     matplotlib.use("Agg")
     from course_lib import plotting
+    from course_lib.models import priors
 
     pts = priors.sample_swiss_roll(100)
     fig = plotting.latent_scatter_3d(pts, np.arange(100) % 10, title="roll")
@@ -50,3 +52,12 @@ def test_latent_scatter_3d_draws_and_checks_shapes():
         plotting.latent_scatter_3d(pts[:, :2], np.zeros(100))
 
 
+
+
+def test_images_go_through_the_one_validator():
+    rng = np.random.default_rng(0)
+    u8 = rng.integers(0, 256, size=(3, 28, 28), dtype=np.uint8)
+    shown = plotting.image_grid(u8, ncols=3).axes[0].images[0].get_array()
+    np.testing.assert_allclose(shown, u8[0] / 255.0, rtol=1e-6)  # uint8 is scaled, not drawn on a 0..255 scale
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+        plotting.image_grid(u8.astype(np.float32))  # 0..255 floats: an error, not a white square
