@@ -6,9 +6,16 @@ Modules (one job each):
     data         dataset registry, readers, safe downloads, loaders, subsets
     checkpoints  "load the trained model if cached, else train it"
     report       record a notebook's measured results (reports/<profile>/<notebook>.json)
+    validation   the one check of image inputs (uint8 0..255 or floats in [0, 1])
+    interpolation  linear and spherical paths between latent codes
     plotting     image grids, training curves, latent scatter, interpolation strips
     metrics      clustering / embedding / generation metrics
-    models       model families (autoencoders, vae, gan, translation, classifiers, priors)
+    embeddings   2-D maps (PCA, t-SNE, UMAP) and how well they keep neighbours
+    semi_supervised  few-label classification (kNN, label spreading, pseudo-labels)
+    muddle       ambiguous digits (notebook 08)
+    models       model families, one module each (autoencoders, vae, gan, translation, classifiers, priors,
+                 cluster_prior, parametric_map) and what they share (losses, batches, conditioning,
+                 neighbour_pairs)
 """
 
 import os

@@ -8,7 +8,8 @@ The second run of a notebook should take seconds, not minutes, without any ``if`
     )
     model, history = trained.model, trained.history
 
-``build()`` returns a fresh, built model; ``train(model, *data, **fit_args, verbose=...)`` trains it (by
+``build()`` returns a fresh model, built (weights created) or buildable by Keras's ``model.build()`` with no
+argument; ``train(model, *data, **fit_args, verbose=...)`` trains it (by
 default ``model.fit``). **The cache key is derived, never written by hand**: it hashes what determines the
 trained weights,
 
@@ -264,8 +265,15 @@ def _prepare(notebook: str, name: str, build: Callable[[], Any], train: Callable
         raise TypeError(f"data must be a tuple of the arrays train() receives, e.g. (x, y); got {type(data).__name__}")
     seed = config.seed_everything(seed)
     model = build()
+    own_build = getattr(type(model), "build", None)  # a subclass's own build(), not one of Keras's
+    if not getattr(model, "built", False) and own_build is not None and not own_build.__module__.startswith("keras"):
+        try:
+            model.build()  # Keras's build step; the course's subclassed models need no input shape for it
+        except TypeError:  # this build() wants an input shape: say so below
+            pass
     if not getattr(model, "built", False):
-        raise ValueError(f"build() must return a built model (weights created); {type(model).__name__} is not built")
+        raise ValueError(f"build() must return a built model (weights created), or one whose build() needs no "
+                         f"input shape; {type(model).__name__} is not built")
     parts = key_parts(model, train, data, fit_args, seed, settings)
     key = content_hash(parts)[:16]
     return _Entry(model, parts, key, entry_path(notebook, name, key, profile))
@@ -318,7 +326,8 @@ def fit_or_load(
     Args:
         notebook: the notebook stem (cache folder).
         name: the model's name within the notebook.
-        build: returns a fresh, *built* (weights created) model, compiled or not.
+        build: returns a fresh model, compiled or not, *built* (weights created) or one whose ``build()`` needs no
+            input shape (``fit_or_load`` calls it: loading weights needs them).
         train: called as ``train(model, *data, **fit_args)`` (plus ``verbose=`` when given); returns a
             History, a dict of lists, or None. Defaults to ``model.fit``.
         data: the arrays ``train`` receives, hashed by content.

@@ -25,14 +25,20 @@ from typing import Any
 
 import numpy as np
 
+from course_lib.validation import as_images
+
 
 def flatten(x: np.ndarray) -> np.ndarray:
-    """(N, 28, 28[, 1]) images or (N, D) features -> float32 (N, D); clear errors for anything else."""
+    """(N, 28, 28[, 1]) images or (N, D) features -> float32 (N, D); clear errors for anything else.
+
+    Images (and uint8 pixel rows) go through :func:`course_lib.validation.as_images` (uint8 0..255 or floats in
+    [0, 1]); feature vectors (codes, embeddings) may take any finite values.
+    """
     x = np.asarray(x)
     if x.ndim < 2:
         raise ValueError(f"expected a batch of images or feature vectors, got shape {x.shape}")
-    if x.dtype == np.uint8:
-        raise ValueError("got uint8 images; scale them to [0, 1] with course_lib.data.to_float first")
+    if x.ndim > 2 or x.dtype == np.uint8:
+        return as_images(x, size=None, flat=True)
     return x.reshape(len(x), -1).astype(np.float32, copy=False)
 
 

@@ -32,9 +32,10 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras
 import numpy as np
-from keras import layers
 
 from course_lib import checkpoints
+from course_lib.interpolation import interpolate
+from course_lib.models import autoencoders as ae
 
 NOTEBOOK = "08_digit_muddle"
 
@@ -129,17 +130,6 @@ def sample_pairs(labels: np.ndarray, partner: np.ndarray, n_pairs: int, seed: in
     return idx_a, idx_b
 
 
-def segment(z_a: np.ndarray, z_b: np.ndarray, steps: int) -> np.ndarray:
-    """Points along z_a -> z_b: shape (N, steps, d), t = 0 .. 1 inclusive."""
-    z_a, z_b = np.asarray(z_a, np.float32), np.asarray(z_b, np.float32)
-    if z_a.shape != z_b.shape or z_a.ndim != 2:
-        raise ValueError(f"z_a and z_b must both be (N, d); got {z_a.shape} and {z_b.shape}")
-    if steps < 2:
-        raise ValueError("a path needs steps >= 2")
-    t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[None, :, None]
-    return z_a[:, None, :] + t * (z_b - z_a)[:, None, :]
-
-
 def decode_paths(decode: Callable[[np.ndarray], np.ndarray], codes: np.ndarray) -> np.ndarray:
     """Decode (N, T, d) codes in one batch -> images (N, T, 28, 28, 1)."""
     n, steps, d = codes.shape
@@ -164,7 +154,7 @@ def reference_midpoint(encode: Callable, decode: Callable, x_a: np.ndarray, x_b:
 def reference_farthest(encode: Callable, decode: Callable, x_a: np.ndarray, x_b: np.ndarray,
                        steps: int = 11) -> tuple[np.ndarray, np.ndarray]:
     """The reference's further thought: along the segment, the output O maximising mse(O,a) + mse(O,b)."""
-    paths = decode_paths(decode, segment(encode(x_a), encode(x_b), steps))
+    paths = decode_paths(decode, interpolate(encode(x_a), encode(x_b), steps))
     axes = tuple(range(2, paths.ndim))
     dist = ((paths - x_a[:, None]) ** 2).mean(axis=axes) + ((paths - x_b[:, None]) ** 2).mean(axis=axes)
     return pick_by_score(paths, dist)
@@ -219,31 +209,7 @@ def path_search(make_images: Callable[[np.ndarray], np.ndarray], n: int,
 def label_mix(y_a: np.ndarray, y_b: np.ndarray, steps: int, num_classes: int = 10) -> np.ndarray:
     """Soft labels (N, steps, num_classes) moving from one-hot y_a to one-hot y_b (CVAE label path)."""
     e = np.eye(num_classes, dtype=np.float32)
-    t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[None, :, None]
-    return (1.0 - t) * e[np.asarray(y_a)][:, None, :] + t * e[np.asarray(y_b)][:, None, :]
-
-
-# ---------------------------------------------------------------------------- the reference autoencoder
-def build_reference_autoencoder(latent_dim: int = 10, width: int = 16) -> keras.Model:
-    """The reference's convolutional autoencoder with a 10-number latent (sigmoid output).
-
-    Sub-models are reachable as ``model.get_layer("encoder")`` and ``model.get_layer("decoder")``.
-    """
-    image = keras.Input((28, 28, 1))
-    h = layers.Conv2D(width, 3, strides=2, padding="same", activation="relu")(image)
-    h = layers.Conv2D(2 * width, 3, strides=2, padding="same", activation="relu")(h)
-    h = layers.Flatten()(h)
-    h = layers.Dense(128, activation="relu")(h)
-    encoder = keras.Model(image, layers.Dense(latent_dim)(h), name="encoder")
-    z = keras.Input((latent_dim,))
-    h = layers.Dense(128, activation="relu")(z)
-    h = layers.Dense(7 * 7 * 2 * width, activation="relu")(h)
-    h = layers.Reshape((7, 7, 2 * width))(h)
-    h = layers.Conv2DTranspose(width, 3, strides=2, padding="same", activation="relu")(h)
-    out = layers.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid")(h)
-    decoder = keras.Model(z, out, name="decoder")
-    inp = keras.Input((28, 28, 1))
-    return keras.Model(inp, decoder(encoder(inp)), name="reference_autoencoder")
+    return interpolate(e[np.asarray(y_a)], e[np.asarray(y_b)], steps)
 
 
 @dataclass
@@ -257,20 +223,13 @@ class MuddleModels:
 
     @property
     def ae_encode(self) -> Callable:
-        enc = self.autoencoder.get_layer("encoder")
+        enc = ae.encoder_of(self.autoencoder)
         return lambda x: np.asarray(enc.predict(x, batch_size=1000, verbose=0))
 
     @property
     def ae_decode(self) -> Callable:
-        dec = self.autoencoder.get_layer("decoder")
+        dec = ae.decoder_of(self.autoencoder)
         return lambda z: np.asarray(dec.predict(z, batch_size=1000, verbose=0))
-
-
-def _train_autoencoder(model: keras.Model, x: np.ndarray, epochs: int, batch_size: int, learning_rate: float,
-                       verbose: int = 2):
-    """Binary cross-entropy between the sigmoid reconstruction and the grey image, Adam."""
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
-    return model.fit(x, x, epochs=epochs, batch_size=batch_size, verbose=verbose)
 
 
 def _specs(sizes, seed: int, x_train: np.ndarray, y_train: np.ndarray) -> dict[str, dict]:
@@ -280,11 +239,12 @@ def _specs(sizes, seed: int, x_train: np.ndarray, y_train: np.ndarray) -> dict[s
     common = {"seed": seed, "profile": sizes.profile}
     vae_args = {"epochs": sizes.vae_epochs, "batch_size": sizes.batch_size, "learning_rate": sizes.learning_rate}
     return {
-        "autoencoder": dict(build=lambda: build_reference_autoencoder(10), train=_train_autoencoder,
-                            data=(x_train,), fit_args={**vae_args, "epochs": sizes.ae_epochs}, **common),
-        "vae": dict(build=lambda: VAE(sizes.latent_dim, seed=seed).build_now(), train=train_vae,
+        "autoencoder": dict(build=lambda: ae.build_muddle_reference_autoencoder(10, learning_rate=sizes.learning_rate),
+                            data=(x_train, x_train),
+                            fit_args={"epochs": sizes.ae_epochs, "batch_size": sizes.batch_size}, **common),
+        "vae": dict(build=lambda: VAE(sizes.latent_dim, seed=seed), train=train_vae,
                     data=(x_train, None), fit_args=vae_args, **common),
-        "cvae": dict(build=lambda: VAE(sizes.latent_dim, num_classes=10, seed=seed).build_now(), train=train_vae,
+        "cvae": dict(build=lambda: VAE(sizes.latent_dim, num_classes=10, seed=seed), train=train_vae,
                      data=(x_train, y_train), fit_args=vae_args, **common),
     }
 

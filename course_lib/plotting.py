@@ -13,6 +13,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_lib.validation import as_images
+
 CLASS_PALETTE = "tab10"
 
 
@@ -48,14 +50,8 @@ def class_colors(n: int = 10) -> list:
 
 
 def _as_images(images: np.ndarray) -> np.ndarray:
-    images = np.asarray(images)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim == 2 and images.shape[1] == 784:
-        images = images.reshape(-1, 28, 28)
-    if images.ndim != 3:
-        raise ValueError(f"expected images shaped (N, H, W) or (N, H, W, 1), got {images.shape}")
-    return images
+    """(N, H, W) floats in [0, 1] for imshow, from anything :func:`course_lib.validation.as_images` accepts."""
+    return as_images(images, size=None, channel=False)
 
 
 def image_grid(
@@ -72,11 +68,10 @@ def image_grid(
     nrows = max(1, int(np.ceil(n / ncols)))
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * (1.25 if labels is not None else 1)),
                              squeeze=False)
-    vmax = 255 if images.dtype == np.uint8 else 1.0
     for k, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if k < n:
-            ax.imshow(images[k], cmap="gray", vmin=0, vmax=vmax, interpolation="nearest")
+            ax.imshow(images[k], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
             if labels is not None:
                 ax.set_title(str(labels[k]), fontsize=8, pad=2)
     if row_titles is not None:

@@ -81,3 +81,41 @@ def course_env(tmp_path, monkeypatch):
     yield settings
     monkeypatch.undo()
     config.reload()
+
+
+def built(model):
+    """``model.build()`` (Keras's build returns None) and the model, so a test can build it inline."""
+    model.build()
+    return model
+
+
+def file_spec(path, urls=()):
+    """The registry entry of a generated file: its name, checksum and size, and where to download it."""
+    from course_lib.data import registry
+
+    return registry.FileSpec(path.name, sha256(path), path.stat().st_size, tuple(urls))
+
+
+@pytest.fixture
+def toy_dataset(tmp_path, toy_arrays, monkeypatch):
+    """A registered dataset 'toy' whose four files live in a 'server' folder, not yet in any data dir."""
+    from course_lib.data import loaders, registry
+
+    images, labels = toy_arrays
+    server = tmp_path / "server"
+    files = {
+        "train_images": write_idx(server / "train-images.gz", images),
+        "train_labels": write_idx(server / "train-labels.gz", labels),
+    }
+    spec = registry.DatasetSpec(
+        name="toy", subdir="toy",
+        splits={"train": registry.SplitSpec(
+            file_spec(files["train_images"], [files["train_images"].as_uri()]),
+            file_spec(files["train_labels"], [files["train_labels"].as_uri()]))},
+        class_names=tuple("0123456789"), citation="generated", license="none",
+    )
+    monkeypatch.setitem(registry.REGISTRY, "toy", spec)
+    loaders._load_verified.cache_clear()
+    yield spec, server
+    loaders._load_verified.cache_clear()
+

@@ -81,7 +81,7 @@ def test_guided_autoencoder_learns_the_teacher(images):
 
 @pytest.mark.parametrize("bad, message", [
     (np.zeros((2, 32, 32, 1), np.float32), "28, 28"),
-    (np.zeros((2, 28, 28, 1), np.uint8), "to_float"),
+    (np.full((2, 28, 28, 1), 255.0, np.float32), r"must lie in \[0, 1\]"),
 ])
 def test_bad_inputs_give_clear_errors(bad, message):
     model = ae.build_conv_autoencoder(2, filters=(8, 16))
@@ -102,6 +102,63 @@ def test_fit_or_load_autoencoder_trains_once_and_keys_on_the_model(course_env):
     assert not first.loaded and again.loaded and "val_loss" in again.history
     no_bn = ae.fit_or_load_autoencoder("nb", "conv", lambda: ae.build_conv_autoencoder(4, batch_norm=False), **kwargs)
     assert not no_bn.loaded  # same name, same weight count is not enough: the config differs
-    with pytest.raises(ValueError, match="uint8"):
-        ae.fit_or_load_autoencoder("nb", "conv", ae.build_reference_autoencoder, (x * 255).astype("uint8"),
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+        ae.fit_or_load_autoencoder("nb", "conv", ae.build_reference_autoencoder, x * 255,
                                    epochs=1, batch_size=16)
+
+
+def test_small_nets_of_notebook_06_parameter_counts_and_halves():
+    x = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
+    linear = ae.build_linear_autoencoder(32)
+    assert linear.count_params() == (784 * 32 + 32) + (32 * 784 + 784)
+    assert linear.predict(x, verbose=0).shape == (4, 28, 28, 1)
+    assert ae.encoder_of(linear).predict(x, verbose=0).shape == (4, 32)
+    assert not any(getattr(l, "activation", None) not in (None, keras.activations.linear)
+                   for l in ae.encoder_of(linear).layers + ae.decoder_of(linear).layers)
+    conv = ae.build_small_conv_autoencoder(16, filters=(8, 16))
+    expected = (9 * 8 + 8) + (9 * 8 * 16 + 16) + (7 * 7 * 16 * 16 + 16) + (16 * 7 * 7 * 16 + 7 * 7 * 16) \
+        + (9 * 16 * 8 + 8) + (9 * 8 + 1)
+    assert conv.count_params() == expected
+    assert ae.encode(conv, x).shape == (4, 16)
+    assert ae.decoder_of(conv).predict(np.zeros((2, 16), "float32"), verbose=0).shape == (2, 28, 28, 1)
+    dec = ae.build_dense_autoencoder(5, hidden=(20, 10))  # hidden=(500, 500, 2000): the DEC / N2D autoencoder
+    assert ae.encode(dec, x).shape == (4, 5)
+
+
+def test_muddle_reference_autoencoder_is_trained_with_binary_cross_entropy():
+    model = ae.build_muddle_reference_autoencoder(10)
+    assert model.get_compile_config()["loss"] == "binary_crossentropy"
+    assert tuple(ae.encoder_of(model).output.shape) == (None, 10)
+    out = model.predict(smooth_blobs(3), verbose=0)
+    assert out.shape == (3, 28, 28, 1) and 0 <= out.min() and out.max() <= 1
+
+
+@pytest.mark.parametrize("build", [ae.build_linear_autoencoder, ae.build_small_conv_autoencoder,
+                                   ae.build_dense_autoencoder, ae.build_muddle_reference_autoencoder])
+@pytest.mark.parametrize("code_size", [0, -3, 2.5, "8", True])
+def test_every_builder_rejects_a_bad_code_size(build, code_size):
+    with pytest.raises(ValueError, match="code_size must be a positive integer"):
+        build(code_size)
+
+
+def test_numpy_integer_code_sizes_are_welcome():
+    assert ae.encode(ae.build_linear_autoencoder(np.int64(3)), smooth_blobs(2)).shape == (2, 3)
+
+
+def test_small_conv_training_step_lowers_the_loss():
+    keras.utils.set_random_seed(0)
+    model = ae.build_small_conv_autoencoder(8, filters=(4, 8), learning_rate=3e-3)
+    x = np.random.default_rng(0).random((32, 28, 28, 1)).astype("float32") ** 4
+    before = float(model.evaluate(x, x, verbose=0))
+    model.fit(x, x, epochs=3, batch_size=32, verbose=0)
+    assert float(model.evaluate(x, x, verbose=0)) < before
+
+
+def test_fit_or_load_caches_a_linear_autoencoder_and_its_encoder_reloads(course_env):
+    x = np.random.default_rng(0).random((16, 28, 28, 1)).astype("float32")
+    first = ae.fit_or_load_autoencoder("nb06", "linear", lambda: ae.build_linear_autoencoder(4), x, epochs=1,
+                                       batch_size=8, verbose=0)
+    second = ae.fit_or_load_autoencoder("nb06", "linear", lambda: ae.build_linear_autoencoder(4), x, epochs=1,
+                                        batch_size=8, verbose=0)
+    assert not first.loaded and second.loaded
+    np.testing.assert_allclose(ae.encode(first.model, x), ae.encode(second.model, x), rtol=1e-5, atol=1e-6)

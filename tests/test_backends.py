@@ -23,16 +23,16 @@ import json, sys
 import numpy as np
 import keras
 sys.path.insert(0, "tests")
-from conftest import smooth_blobs
+from conftest import built, smooth_blobs
 from test_translation import fake_digits
 from course_lib.models import vae, gan, priors, cluster_prior as cp, translation as tr, parametric_map as pm
 
 x = smooth_blobs(256, seed=0)
 out = {"backend": keras.backend.backend()}
 keras.utils.set_random_seed(0)
-h = vae.train_vae(vae.VAE(latent_dim=4).build_now(), x, epochs=4, batch_size=64, verbose=0).history["loss"]
+h = vae.train_vae(built(vae.VAE(latent_dim=4)), x, epochs=4, batch_size=64, verbose=0).history["loss"]
 out["vae"] = (h[0], h[-1])
-m = priors.PriorAutoencoder("gaussian", 2, filters=(8, 16), pool_size=1000, batch_size=64).build_now()
+m = built(priors.PriorAutoencoder("gaussian", 2, filters=(8, 16), pool_size=1000, batch_size=64))
 h = priors.train_prior_autoencoder(m, x, epochs=4, batch_size=64, verbose=0).history["loss"]
 out["prior"] = (h[0], h[-1])
 rng = np.random.default_rng(0)
@@ -42,11 +42,11 @@ h = cp.train_gmm_prior_head(head, codes, cp.mine_neighbours(codes, 5), epochs=6,
 out["gmm_prior_head"] = (h[0], h[-1])
 xk, yk = fake_digits(128, 0)
 xm, ym = fake_digits(128, 1, shift=1)
-t = tr.SharedLatentTranslator(style_dim=4, width=4, hidden=16).build_now()
+t = built(tr.SharedLatentTranslator(style_dim=4, width=4, hidden=16))
 h = tr.train_translator(t, tr.training_arrays(xk, yk, np.arange(20), xm, ym, length=128), epochs=3,
                         batch_size=32, points_per_epoch=1, verbose=0)["loss"]
 out["translator"] = (h[0], h[-1])
-g = gan.GAN(latent_dim=8, width=8, ema_decay=0.9).build_now()
+g = built(gan.GAN(latent_dim=8, width=8, ema_decay=0.9))
 h = gan.train_gan(g, x, epochs=3, batch_size=64, learning_rate=1e-3, verbose=0, steps_per_epoch=4).history
 out["gan"] = (h["d_loss"][0], h["d_loss"][-1])   # D learns to tell real from fake first
 flat = x.reshape(len(x), -1)

@@ -194,3 +194,27 @@ def test_a_train_closure_with_settings_still_works(course_env):
     assert checkpoints.fit_or_load("nb", "closure", _tiny_model, train, settings={"subset": "a"}).loaded
     assert not checkpoints.fit_or_load("nb", "closure", _tiny_model, train, settings={"subset": "b"}).loaded
     assert not first.loaded
+
+
+def test_a_subclassed_model_comes_back_built_by_its_own_build(course_env):
+    import keras
+
+    class Own(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+
+        def build(self, input_shape=None):
+            self.dense.build((None, 4))
+
+        def call(self, x):
+            return self.dense(x)
+
+    def train(model, x, y, **fit_args):
+        model.compile(optimizer="sgd", loss="mse")
+        return model.fit(x, y, **fit_args)
+
+    first = checkpoints.fit_or_load("nb", "own", Own, train, data=_data(), fit_args={"epochs": 1}, verbose=0)
+    again = checkpoints.fit_or_load("nb", "own", Own, train, data=_data(), fit_args={"epochs": 1}, verbose=0)
+    assert first.model.built and len(first.model.weights) == 2 and again.loaded
+    np.testing.assert_allclose(again.model.predict(_data()[0], verbose=0), first.model.predict(_data()[0], verbose=0))

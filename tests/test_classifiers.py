@@ -35,23 +35,6 @@ def test_unknown_role_is_a_clear_error():
         classifiers.is_cached("refree")
 
 
-@pytest.mark.parametrize("images", [np.zeros((3, 28, 28), np.uint8), np.zeros((3, 28, 28, 1), np.float32),
-                                    np.zeros((3, 784), np.float32)])
-def test_as_model_input_accepts_common_layouts(images):
-    out = classifiers.as_model_input(images)
-    assert out.shape == (3, 28, 28, 1) and out.dtype == np.float32
-
-
-@pytest.mark.parametrize("images, message", [
-    (np.zeros((28, 28), np.uint8), "single 28x28"),
-    (np.zeros((3, 32, 32), np.uint8), "MNIST-shaped"),
-    (np.full((3, 28, 28), 255.0, np.float32), r"\[0, 1\]"),
-])
-def test_as_model_input_rejects_bad_input(images, message):
-    with pytest.raises(ValueError, match=message):
-        classifiers.as_model_input(images)
-
-
 def _toy_digits(n=256, seed=0):
     """Two trivially separable 'digits': a bright left half vs a bright right half."""
     rng = np.random.default_rng(seed)

@@ -6,51 +6,12 @@ import math
 
 import numpy as np
 import pytest
+from conftest import built
 from keras import ops
 
 from course_lib import metrics
 from course_lib.models import cluster_prior as cp
 from course_lib.models import priors
-
-
-def test_mined_neighbours_are_the_nearest_other_points():
-    points = np.array([[0.0], [0.1], [5.0], [5.2], [5.3], [10.0]], dtype=np.float32)
-    nb = cp.mine_neighbours(points, k=2)
-    assert nb.shape == (6, 2)
-    assert all(i not in row for i, row in enumerate(nb))
-    assert set(nb[0]) == {1, 2} and set(nb[3]) == {2, 4} and nb[5, 0] == 4
-
-
-def test_duplicates_do_not_make_a_point_its_own_neighbour():
-    nb = cp.mine_neighbours(np.zeros((5, 2), dtype=np.float32), k=3)
-    assert all(i not in row for i, row in enumerate(nb))
-
-
-def test_mining_refuses_bad_k():
-    with pytest.raises(ValueError, match="k < N"):
-        cp.mine_neighbours(np.zeros((3, 2)), k=3)
-
-
-def test_pairs_dataset_gives_each_row_one_of_its_neighbours():
-    rows = np.random.default_rng(0).standard_normal((20, 4)).astype(np.float32)
-    nb = cp.mine_neighbours(rows, k=3)
-    pairs = cp.NeighbourPairs(rows, nb, batch_size=8, seed=0)
-    assert len(pairs) == 3
-    seen = []
-    for i in range(len(pairs)):
-        (batch, partners), = pairs[i]
-        assert batch.shape == partners.shape
-        for row, partner in zip(batch, partners):
-            own = int(np.argmin(((rows - row) ** 2).sum(1)))
-            assert any(np.array_equal(rows[j], partner) for j in nb[own])
-            seen.append(own)
-    assert sorted(seen) == list(range(20))  # every row once per epoch
-    with pytest.raises(ValueError, match="neighbours must be"):
-        cp.NeighbourPairs(rows, nb[:5], batch_size=8)
-
-
-def test_neighbour_agreement_counts_same_label_pairs():
-    assert cp.neighbour_agreement(np.array([0, 0, 1]), np.array([[1], [2], [0]])) == pytest.approx(1 / 3)
 
 
 def test_loss_terms_reward_agreement_and_balance():
@@ -75,7 +36,7 @@ def two_groups(n: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_head_rejects_codes_of_the_wrong_size_and_unpaired_data():
-    head = cp.GMMPriorHead(code_dim=6, pool_size=500).build_now()
+    head = built(cp.GMMPriorHead(code_dim=6, pool_size=500))
     with pytest.raises(ValueError, match=r"codes \(N, 6\)"):
         head.latent(np.zeros((3, 5)))
     head.compile(optimizer="adam")

@@ -37,13 +37,6 @@ def test_bad_seed(monkeypatch):
     config.reload()
 
 
-def test_every_notebook_has_the_same_keys_in_every_profile():
-    for notebook, table in profiles.SIZES.items():
-        assert set(table) == set(profiles.PROFILE_NAMES), notebook
-        keys = [set(values) for values in table.values()]
-        assert all(k == keys[0] for k in keys), f"{notebook}: profiles name different sizes"
-
-
 def test_sizes_attribute_access_and_typos():
     sizes = config.sizes("01_data_loading", "smoke")
     assert sizes.examples_per_class == sizes["examples_per_class"]
@@ -51,12 +44,6 @@ def test_sizes_attribute_access_and_typos():
         sizes.epochz
     with pytest.raises(KeyError, match="known"):
         config.sizes("99_nope", "smoke")
-
-
-def test_every_notebook_file_has_sizes():
-    notebooks = sorted(p.stem for p in (config.REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    missing = [n for n in notebooks if n not in profiles.SIZES]
-    assert not missing, f"notebooks without an entry in course_lib/profiles.py: {missing}"
 
 
 def test_runner_cell_timeout_follows_the_profile():

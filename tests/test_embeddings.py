@@ -23,8 +23,8 @@ def test_pca_reconstruction_rejects_bad_sizes():
     x = np.zeros((10, 5), np.float32)
     with pytest.raises(ValueError, match="code sizes"):
         emb.pca_reconstruction_mse(x, x, [6])
-    with pytest.raises(ValueError, match="to_float"):
-        emb.pca_reconstruction_mse(np.zeros((10, 28, 28), np.uint8), x, [1])
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+        emb.pca_reconstruction_mse(np.full((10, 28, 28), 255.0), x, [1])
 
 
 def test_trustworthiness_known_cases():
@@ -71,7 +71,7 @@ def test_sklearn_tsne_cannot_place_new_points():
     x = np.random.default_rng(0).normal(size=(60, 5)).astype(np.float32)
     fitted = emb.tsne_2d(x, perplexity=5, pca_dims=0, implementation="sklearn")
     assert fitted.embedding.shape == (60, 2)
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(NotImplementedError, match="cannot place new points"):
         fitted.transform(x)
     with pytest.raises(ValueError, match="implementation"):
         emb.tsne_2d(x, implementation="cuda")
@@ -82,19 +82,6 @@ def test_pca_2d_and_timed():
     (a, b), seconds = emb.timed(emb.pca_2d, x, x[:5])
     assert a.shape == (40, 2) and b.shape == (5, 2) and seconds >= 0
     np.testing.assert_allclose(a[:5], b, atol=1e-5)
-
-
-def test_linear_probe_accuracy_separable_and_random():
-    from course_lib import metrics
-
-    rng = np.random.default_rng(0)
-    labels = rng.integers(0, 3, size=600)
-    separable = np.eye(3)[labels] * 5 + rng.normal(0, 0.3, size=(600, 3))
-    assert metrics.linear_probe_accuracy(separable[:400], labels[:400], separable[400:], labels[400:]) > 0.98
-    noise = rng.normal(size=(600, 3))
-    assert metrics.linear_probe_accuracy(noise[:400], labels[:400], noise[400:], labels[400:]) < 0.5
-    with pytest.raises(ValueError, match="differ"):
-        metrics.linear_probe_accuracy(noise, labels, noise[:, :2], labels)
 
 
 def test_fit_pca_and_reconstruct_agree_with_mse():

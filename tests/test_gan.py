@@ -1,4 +1,4 @@
-"""GAN / AC-GAN: shapes, parameter counts, each player's step lowers its loss, truncation, generation metrics."""
+"""GAN / AC-GAN: shapes, parameter counts, each player's step lowers its loss, truncation."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import math
 import keras
 import numpy as np
 import pytest
+from conftest import built
 
-from course_lib import metrics
 from course_lib.models import gan as gan_lib
 from course_lib.models.gan import GAN
 
@@ -39,16 +39,16 @@ def test_generator_discriminator_shapes_and_parameter_counts():
 
 
 def test_auxiliary_class_head_shapes_and_errors():
-    cond = GAN(latent_dim=8, num_classes=10, width=8).build_now()
+    cond = built(GAN(latent_dim=8, num_classes=10, width=8))
     x = np.zeros((3, 28, 28, 1), "float32")
     assert tuple(cond.discriminate(x).shape) == (3, 1)
     assert tuple(cond.classify(x).shape) == (3, 10)
     with pytest.raises(ValueError, match="no class head"):
-        GAN(latent_dim=8, width=8).build_now().classify(x)
+        built(GAN(latent_dim=8, width=8)).classify(x)
 
 
 def test_infogan_code_input_head_and_errors():
-    info = GAN(latent_dim=8, width=8, info_codes=10, seed=0).build_now()
+    info = built(GAN(latent_dim=8, width=8, info_codes=10, seed=0))
     x = np.zeros((3, 28, 28, 1), "float32")
     assert [tuple(i.shape) for i in info.generator.inputs] == [(None, 8), (None, 10)]
     assert tuple(info.classify(x).shape) == (3, 10)              # Q, D's second head
@@ -67,7 +67,7 @@ def test_infogan_training_makes_the_code_recoverable_from_the_image():
     # mutual-information term at work (no labels anywhere)
     keras.utils.set_random_seed(0)
     x, _ = _stripes(64)
-    model = GAN(latent_dim=8, width=8, info_codes=10, seed=0).build_now()
+    model = built(GAN(latent_dim=8, width=8, info_codes=10, seed=0))
     history = gan_lib.train_gan(model, x, epochs=4, batch_size=32, steps_per_epoch=10, jit_compile=False,
                                 learning_rate=5e-3, verbose=0)
     assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake", "class_acc_fake"}
@@ -85,23 +85,23 @@ def test_truncated_normal_sampler_bounds_and_reproducibility():
     np.testing.assert_array_equal(plain, np.random.default_rng(2).standard_normal((5, 8)).astype("float32"))
     with pytest.raises(ValueError, match="truncation"):
         gan_lib.truncated_normal(5, 8, truncation=0.0)
-    model = GAN(latent_dim=8, width=8).build_now()
+    model = built(GAN(latent_dim=8, width=8))
     np.testing.assert_allclose(model.sample(3, seed=4, truncation=0.7),
                                model.decode(gan_lib.truncated_normal(3, 8, 0.7, seed=4)))
 
 
 def test_gan_samples_are_images_in_unit_range_and_reproducible():
-    model = GAN(latent_dim=8, width=8).build_now()
+    model = built(GAN(latent_dim=8, width=8))
     a = model.sample(5, seed=3)
     assert a.shape == (5, 28, 28, 1)
     assert 0.0 <= a.min() and a.max() <= 1.0
     np.testing.assert_allclose(a, model.sample(5, seed=3))
-    cond = GAN(latent_dim=8, num_classes=10, width=8).build_now()
+    cond = built(GAN(latent_dim=8, num_classes=10, width=8))
     assert cond.sample(4, labels=np.arange(4)).shape == (4, 28, 28, 1)
 
 
 def test_bad_inputs_give_clear_errors():
-    cond = GAN(latent_dim=8, num_classes=10, width=8).build_now()
+    cond = built(GAN(latent_dim=8, num_classes=10, width=8))
     with pytest.raises(ValueError, match="needs labels"):
         cond.sample(3)
     with pytest.raises(ValueError, match="0..9"):
@@ -109,7 +109,7 @@ def test_bad_inputs_give_clear_errors():
     with pytest.raises(ValueError, match=r"\(N, 8\)"):
         cond.decode(np.zeros((2, 5)), labels=np.zeros(2, int))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        gan_lib.train_gan(GAN(latent_dim=8, width=8).build_now(), np.full((4, 28, 28, 1), 255.0), epochs=1)
+        gan_lib.train_gan(built(GAN(latent_dim=8, width=8)), np.full((4, 28, 28, 1), 255.0), epochs=1)
     with pytest.raises(ValueError, match="latent_dim"):
         GAN(latent_dim=0)
 
@@ -143,7 +143,7 @@ def test_each_players_step_lowers_its_own_loss(num_classes):
     keras.utils.set_random_seed(0)
     x, y = _stripes(32)
     labels = y if num_classes else None
-    model = GAN(latent_dim=8, num_classes=num_classes, width=8, seed=0).build_now()
+    model = built(GAN(latent_dim=8, num_classes=num_classes, width=8, seed=0))
     z = np.random.default_rng(1).standard_normal((32, 8)).astype("float32")
     d0, _ = _fixed_losses(model, x, z, labels)
     # discriminator only (generator learning rate 0)
@@ -165,7 +165,7 @@ def test_steps_per_epoch_stream():
     # XLA (train_gan's default) is left to the notebook's smoke run: compiling it here would cost ~8 s
     keras.utils.set_random_seed(0)
     x, y = _stripes(40)
-    model = GAN(latent_dim=8, num_classes=10, width=8, ema_decay=0.9, seed=0).build_now()
+    model = built(GAN(latent_dim=8, num_classes=10, width=8, ema_decay=0.9, seed=0))
     history = gan_lib.train_gan(model, x, y, epochs=2, batch_size=16, steps_per_epoch=3, jit_compile=False,
                                 learning_rate=1e-3, verbose=0)
     assert len(history.history["d_loss"]) == 2 and float(model.ema_steps) == 6.0  # 2 x 3 steps, partial batches dropped
@@ -181,7 +181,7 @@ def test_fit_or_load_gan_keeps_frames_and_reloads(tmp_path, monkeypatch):
     try:
         x, _ = _stripes(32)
         z = np.random.default_rng(0).standard_normal((6, 8)).astype("float32")
-        kwargs = dict(notebook="test_gan", name="tiny", build=lambda: GAN(latent_dim=8, width=8).build_now(),
+        kwargs = dict(notebook="test_gan", name="tiny", build=lambda: built(GAN(latent_dim=8, width=8)),
                       x=x, epochs=2, batch_size=16, snapshot_z=z, settings={"v": 1}, verbose=0,
                       jit_compile=False)
         first, frames = gan_lib.fit_or_load_gan(**kwargs)
@@ -196,61 +196,10 @@ def test_fit_or_load_gan_keeps_frames_and_reloads(tmp_path, monkeypatch):
         config.reload()
 
 
-def test_latent_walk_endpoints_and_shapes():
-    a, b = np.zeros(4), np.ones(4)
-    walk = gan_lib.latent_walk(a, b, steps=5)
-    assert walk.shape == (5, 4)
-    np.testing.assert_allclose(walk[0], a)
-    np.testing.assert_allclose(walk[-1], b)
-    np.testing.assert_allclose(walk[2], 0.5)
-    assert gan_lib.latent_walk(np.zeros((3, 4)), np.ones((3, 4)), steps=6).shape == (3, 6, 4)
-    with pytest.raises(ValueError):
-        gan_lib.latent_walk(a, np.ones(3))
-
-
-# ----------------------------------------------------------------- generation metrics (course_lib.metrics)
-def test_recognisable_share_and_class_shares():
-    p = np.array([[0.95, 0.05], [0.5, 0.5], [0.1, 0.9], [0.89, 0.11]])
-    assert metrics.recognisable_share(p, 0.9) == pytest.approx(0.5)
-    np.testing.assert_allclose(metrics.class_shares(np.array([0, 0, 1, 3]), 4), [0.5, 0.25, 0.0, 0.25])
-    with pytest.raises(ValueError, match="0..3"):
-        metrics.class_shares(np.array([4]), 4)
-    assert metrics.label_agreement(np.array([1, 2, 3]), np.array([1, 2, 0])) == pytest.approx(2 / 3)
-
-
-def test_frechet_classifier_distance_refuses_small_samples_and_matches_known_value():
-    rng = np.random.default_rng(0)
-    a = rng.normal(size=(5000, 3))
-    b = rng.normal(size=(5000, 3)) + np.array([2.0, 0.0, 0.0])
-    assert metrics.frechet_classifier_distance(a, b) == pytest.approx(4.0, rel=0.05)
-    with pytest.raises(ValueError, match=">= 500"):
-        metrics.frechet_classifier_distance(a[:100], b)
-
-
-def test_generation_scores_detect_mode_collapse():
-    rng = np.random.default_rng(0)
-    ref = rng.normal(size=(1000, 4))
-    balanced = np.eye(10)[np.arange(1000) % 10]
-    collapsed = np.eye(10)[np.zeros(1000, int)]
-    good = metrics.generation_scores(balanced, ref + 0.01, ref)
-    bad = metrics.generation_scores(collapsed, ref + 0.01, ref)
-    assert good["entropy"] == pytest.approx(math.log(10))
-    assert good["min_class_share"] == pytest.approx(0.1) and bad["max_class_share"] == 1.0
-    assert bad["entropy"] == 0.0 and good["recognisable"] == 1.0
-
-
-def test_walk_roughness():
-    smooth = np.linspace(0, 1, 11)[None, :, None] * np.ones((2, 1, 3))
-    assert metrics.walk_roughness(smooth) == pytest.approx(1.0)
-    jump = np.zeros((1, 11, 1))
-    jump[0, 6:] = 1.0  # stays put, then one jump: max step 1, mean step 0.1
-    assert metrics.walk_roughness(jump) == pytest.approx(10.0)
-
-
 def test_ema_generator_is_used_for_sampling_and_tracks_the_trained_weights():
     keras.utils.set_random_seed(0)
     x, _ = _stripes(32)
-    model = GAN(latent_dim=8, width=8, ema_decay=0.9, seed=0).build_now()
+    model = built(GAN(latent_dim=8, width=8, ema_decay=0.9, seed=0))
     z = np.random.default_rng(0).standard_normal((4, 8)).astype("float32")
     np.testing.assert_allclose(model.decode(z), keras.ops.convert_to_numpy(model.generate(z, averaged=False)),
                                atol=1e-6)  # starts as a copy
@@ -260,4 +209,4 @@ def test_ema_generator_is_used_for_sampling_and_tracks_the_trained_weights():
     assert ema.shape == raw.shape and not np.allclose(ema, raw)
     assert float(model.ema_steps) == 4.0
     with pytest.raises(ValueError, match="ema_decay"):
-        GAN(latent_dim=8, width=8).build_now().generate(z, averaged=True)
+        built(GAN(latent_dim=8, width=8)).generate(z, averaged=True)

@@ -22,7 +22,7 @@ def test_top_two_and_muddle_rate_known_values():
     assert muddle.is_muddled(probs).tolist() == [True, True, False, False]
     assert muddle.muddle_rate(probs) == 0.5
     np.testing.assert_allclose(muddle.ambiguity_score(probs), [1.4, 1.2, 1.0, 1.0])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"expected class probabilities \(\.\.\., num_classes >= 2\)"):
         muddle.top_two(np.array([0.5, 0.5]))
 
 
@@ -47,8 +47,10 @@ def test_centres_nearest_and_pairs():
         muddle.class_centres(codes, labels, 4)
 
 
-def test_segment_label_mix_and_pick():
-    path = muddle.segment(np.zeros((2, 3)), np.ones((2, 3)), 5)
+def test_label_mix_and_pick():
+    from course_lib.interpolation import interpolate
+
+    path = interpolate(np.zeros((2, 3)), np.ones((2, 3)), 5)
     assert path.shape == (2, 5, 3)
     np.testing.assert_allclose(path[0, :, 0], [0, 0.25, 0.5, 0.75, 1])
     mix = muddle.label_mix(np.array([4]), np.array([9]), 3)

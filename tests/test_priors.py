@@ -8,7 +8,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras
 import numpy as np
 import pytest
-from conftest import smooth_blobs
+from conftest import built, smooth_blobs
 from keras import ops
 
 from course_lib.models import priors
@@ -126,7 +126,7 @@ def images():
 
 
 def test_model_shapes_and_parameter_count(images):
-    m = priors.PriorAutoencoder("swiss_roll", 3, filters=(8, 16), pool_size=500).build_now()
+    m = built(priors.PriorAutoencoder("swiss_roll", 3, filters=(8, 16), pool_size=500))
     assert m.encode(images[:5]).shape == (5, 3)
     assert m.decode(np.zeros((4, 3))).shape == (4, 28, 28, 1)
     assert m(images[:2]).shape == (2, 28, 28, 1)
@@ -142,8 +142,8 @@ def test_model_shapes_and_parameter_count(images):
 
 def test_training_lowers_the_loss_and_the_divergence(images):
     keras.utils.set_random_seed(0)
-    m = priors.PriorAutoencoder("gaussian", 2, filters=(8, 16), pool_size=2_000, batch_size=32,
-                                itl_weight=20.0).build_now()
+    m = built(priors.PriorAutoencoder("gaussian", 2, filters=(8, 16), pool_size=2_000, batch_size=32,
+                                itl_weight=20.0))
     m.compile(optimizer=keras.optimizers.Adam(3e-3), jit_compile=False)
     before = m.evaluate(images, batch_size=32, verbose=0, return_dict=True)
     d_before = float(priors.cauchy_schwarz_divergence(m.encode(images), m.prior_pool[:500], m.sigma))
@@ -155,25 +155,12 @@ def test_training_lowers_the_loss_and_the_divergence(images):
 
 
 def test_save_and_reload_weights(images, tmp_path):
-    m = priors.PriorAutoencoder("gmm", 3, filters=(8, 16), pool_size=500).build_now()
+    m = built(priors.PriorAutoencoder("gmm", 3, filters=(8, 16), pool_size=500))
     path = tmp_path / "m.keras"
     m.save(path)
-    again = priors.PriorAutoencoder("gmm", 3, filters=(8, 16), pool_size=500).build_now()
+    again = built(priors.PriorAutoencoder("gmm", 3, filters=(8, 16), pool_size=500))
     again.load_weights(path)
     np.testing.assert_allclose(again.encode(images[:4]), m.encode(images[:4]), atol=1e-5)
-
-
-def test_latent_scatter_3d_draws_and_checks_shapes():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from course_lib import plotting
-
-    pts = priors.sample_swiss_roll(100)
-    fig = plotting.latent_scatter_3d(pts, np.arange(100) % 10, title="roll")
-    assert len(fig.axes) == 1 and len(fig.axes[0].collections) == 10
-    with pytest.raises(ValueError, match="3\\) codes"):
-        plotting.latent_scatter_3d(pts[:, :2], np.zeros(100))
 
 
 def test_fit_or_load_prior_autoencoder_trains_once_and_keys_on_the_prior(course_env):

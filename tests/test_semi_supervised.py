@@ -1,4 +1,4 @@
-"""course_lib.semi_supervised and course_lib.models.autoencoders_mlp: known answers on tiny synthetic data."""
+"""course_lib.semi_supervised: known answers on tiny synthetic data."""
 
 from __future__ import annotations
 
@@ -227,54 +227,6 @@ def test_record_adds_three_keys(course_env):
     assert rep.metrics["best_acc_mean"]["value"] == pytest.approx(0.925)
     assert rep.metrics["best_acc_std"]["higher_is_better"] is False
     assert rep.metrics["best_f1_mean"]["reference"] == pytest.approx(0.64)
-
-
-# ---------------------------------------------------------------------------------------------- autoencoders
-def test_autoencoder_shapes_and_parameter_counts():
-    from course_lib.models import autoencoders_mlp as aes
-
-    ae, enc = aes.build_linear_autoencoder(code_dim=32)
-    assert ae.count_params() == (784 * 32 + 32) + (32 * 784 + 784)
-    x = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
-    assert ae.predict(x, verbose=0).shape == (4, 28, 28, 1)
-    assert enc.predict(x, verbose=0).shape == (4, 32)
-    conv, conv_enc = aes.build_conv_autoencoder(code_dim=16, filters=(8, 16))
-    expected = (9 * 8 + 8) + (9 * 8 * 16 + 16) + (7 * 7 * 16 * 16 + 16) + (16 * 7 * 7 * 16 + 7 * 7 * 16) \
-        + (9 * 16 * 8 + 8) + (9 * 8 + 1)
-    assert conv.count_params() == expected
-    assert conv.predict(x, verbose=0).shape == (4, 28, 28, 1)
-    assert aes.encoder_of(conv).predict(x, verbose=0).shape == (4, 16)
-    dense, dense_enc = aes.build_dense_autoencoder(code_dim=5, hidden=(20, 10))
-    assert dense_enc.predict(x, verbose=0).shape == (4, 5)
-    with pytest.raises(ValueError, match="code_dim"):
-        aes.build_linear_autoencoder(code_dim=0)
-    with pytest.raises(ValueError, match="unknown autoencoder"):
-        aes.build_autoencoder("recurrent")
-
-
-def test_one_training_step_lowers_the_loss():
-    import keras
-
-    from course_lib.models import autoencoders_mlp as aes
-
-    keras.utils.set_random_seed(0)
-    ae, _ = aes.build_conv_autoencoder(code_dim=8, filters=(4, 8), learning_rate=3e-3)
-    x = np.random.default_rng(0).random((32, 28, 28, 1)).astype("float32") ** 4
-    before = float(ae.evaluate(x, x, verbose=0))
-    ae.fit(x, x, epochs=3, batch_size=32, verbose=0)
-    assert float(ae.evaluate(x, x, verbose=0)) < before
-
-
-def test_fit_or_load_autoencoder_caches(course_env):
-    from course_lib.models import autoencoders_mlp as aes
-
-    x = np.random.default_rng(0).random((16, 28, 28, 1)).astype("float32")
-    first, enc = aes.fit_or_load_autoencoder("nb06", "linear", x, epochs=1, batch_size=8, code_dim=4, verbose=0)
-    second, enc2 = aes.fit_or_load_autoencoder("nb06", "linear", x, epochs=1, batch_size=8, code_dim=4, verbose=0)
-    assert not first.loaded and second.loaded
-    np.testing.assert_allclose(enc.predict(x, verbose=0), enc2.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match="28, 28, 1"):
-        aes.fit_or_load_autoencoder("nb06", "linear", x[..., 0], epochs=1)
 
 
 def test_label_spreading_agrees_with_scikit_learn_on_the_same_graph():

@@ -124,7 +124,7 @@ def test_partial_build_renders_every_page_and_runs_only_the_chosen_notebooks(tmp
 
 
 def test_unknown_profile_is_refused(tmp_path):
-    with pytest.raises(config.ProfileError):
+    with pytest.raises(config.ProfileError, match="COURSE_PROFILE='tiny' is not a profile"):
         site.build("tiny", out=tmp_path)
 
 

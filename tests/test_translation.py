@@ -7,6 +7,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras
 import numpy as np
 import pytest
+from conftest import built
 
 from course_lib.models import translation as tr
 
@@ -31,7 +32,7 @@ def domains():
 
 def small_model(**kwargs) -> tr.SharedLatentTranslator:
     keras.utils.set_random_seed(0)
-    return tr.SharedLatentTranslator(style_dim=4, width=4, hidden=16, **kwargs).build_now()
+    return built(tr.SharedLatentTranslator(style_dim=4, width=4, hidden=16, **kwargs))
 
 
 def test_labelled_count_understands_the_grid():
@@ -180,7 +181,7 @@ def test_scores_are_invariant_to_renaming():
     renamed = (y + 3) % 10
     s = tr.scores(y, renamed)
     assert s["acc"] == 0.0 and s["hungarian"] == pytest.approx(1.0) and s["fms"] == pytest.approx(1.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="need equally many true and predicted labels, got 50 and 3"):
         tr.scores(y, y[:3])
 
 

@@ -7,6 +7,7 @@ import math
 import keras
 import numpy as np
 import pytest
+from conftest import built
 
 from course_lib.models import vae as vae_lib
 from course_lib.models.vae import VAE
@@ -34,7 +35,7 @@ def test_encoder_decoder_shapes_and_parameter_counts():
 
 
 def test_vae_builds_and_round_trips_shapes():
-    model = VAE(latent_dim=3).build_now()
+    model = built(VAE(latent_dim=3))
     x, _ = _blobs(4)
     assert model.encode_mean(x).shape == (4, 3)
     assert model.decode(np.zeros((5, 3))).shape == (5, 28, 28, 1)
@@ -46,7 +47,7 @@ def test_vae_builds_and_round_trips_shapes():
 
 
 def test_cvae_needs_labels():
-    model = VAE(latent_dim=2, num_classes=10).build_now()
+    model = built(VAE(latent_dim=2, num_classes=10))
     with pytest.raises(ValueError, match="labels"):
         model.decode(np.zeros((2, 2)))
     out = model.decode(np.zeros((2, 2)), labels=np.array([3, 7]))
@@ -60,7 +61,7 @@ def test_training_lowers_the_loss_and_tracks_terms(num_classes):
 
     keras.utils.set_random_seed(0)
     x, y = _blobs(256)
-    model = VAE(latent_dim=4, num_classes=num_classes).build_now()
+    model = built(VAE(latent_dim=4, num_classes=num_classes))
     history = vae_lib.train_vae(model, x, y if num_classes else None, epochs=3, batch_size=64, verbose=0)
     h = history.history
     assert set(h) >= {"loss", "reconstruction", "kl"}
@@ -72,7 +73,7 @@ def test_beta_weights_the_kl_term():
     import keras
 
     keras.utils.set_random_seed(0)
-    model = VAE(latent_dim=4, beta=4.0, dynamic_binarization=False).build_now()
+    model = built(VAE(latent_dim=4, beta=4.0, dynamic_binarization=False))
     x, _ = _blobs(16)
     rec, kl, total = (float(t) for t in model.loss_terms(x))
     assert total == pytest.approx(rec + 4.0 * kl, rel=1e-5)
@@ -80,7 +81,7 @@ def test_beta_weights_the_kl_term():
 
 def test_untrained_decoder_nll_is_near_784_log2_and_iwae_is_tighter():
     """A decoder with zero logits gives p = 1/2 for every pixel: -log p(x) = 784 log 2 exactly."""
-    model = VAE(latent_dim=2).build_now()
+    model = built(VAE(latent_dim=2))
     for w in model.decoder.get_layer("logits").weights:
         w.assign(np.zeros(w.shape, "float32"))
     x = vae_lib.binarize_fixed(_blobs(20)[0], seed=0)
@@ -93,7 +94,7 @@ def test_untrained_decoder_nll_is_near_784_log2_and_iwae_is_tighter():
 
 
 def test_evaluate_nll_rejects_grey_images():
-    model = VAE(latent_dim=2).build_now()
+    model = built(VAE(latent_dim=2))
     with pytest.raises(ValueError, match="binary"):
         vae_lib.evaluate_nll(model, np.full((2, 28, 28, 1), 0.5, "float32"))
 

@@ -22,7 +22,6 @@ from course_lib.data.readers import DataFormatError, check_images, check_labels,
 from course_lib.data.registry import REGISTRY, DatasetSpec, FileSpec, SplitSpec, get_spec
 from course_lib.data.transforms import (
     LabelledSplit,
-    check_float_images,
     labelled_split,
     stratified_indices,
     stratified_subset,
@@ -32,7 +31,7 @@ from course_lib.data.transforms import (
 
 __all__ = [
     "REGISTRY", "ChecksumError", "DataFormatError", "DatasetNotFoundError", "DatasetSpec", "FileSpec",
-    "LabelledSplit", "check_float_images", "SplitSpec", "StandInWarning", "check_images", "check_labels", "dataset_used", "download",
+    "LabelledSplit", "SplitSpec", "StandInWarning", "check_images", "check_labels", "dataset_used", "download",
     "get_spec", "kmnist_standin", "labelled_split", "load", "load_fashion_mnist", "load_kannada_mnist",
     "load_kmnist", "load_mnist", "locate", "read_digit_csv", "read_idx", "read_npz", "sha256_of",
     "stratified_indices", "stratified_subset", "to_float", "to_uint8", "verify",

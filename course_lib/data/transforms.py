@@ -19,21 +19,6 @@ def to_float(images: np.ndarray, channel_axis: bool = True) -> np.ndarray:
     return scaled[..., None] if channel_axis else scaled
 
 
-def check_float_images(images) -> np.ndarray:
-    """float images (N, 28, 28) or (N, 28, 28, 1) in [0, 1] -> float32 (N, 28, 28, 1), or a clear error.
-
-    Models take [0, 1] floats with a channel axis; uint8 or 0..255 floats are the classic mistake.
-    """
-    x = np.asarray(images, dtype=np.float32)
-    if x.ndim == 3:
-        x = x[..., None]
-    if x.ndim != 4 or x.shape[1:] != (28, 28, 1):
-        raise ValueError(f"expected float images (N, 28, 28, 1) in [0, 1], got shape {x.shape}")
-    if x.size and (x.min() < 0.0 or x.max() > 1.0):
-        raise ValueError(f"images must lie in [0, 1] (got {x.min():.3g}..{x.max():.3g}); use data.to_float")
-    return x
-
-
 def to_uint8(images: np.ndarray) -> np.ndarray:
     """float images in [0, 1] (any trailing channel of size 1) -> uint8 (N, 28, 28), for plotting and saving."""
     images = np.asarray(images)

@@ -1,20 +1,29 @@
-"""Convolutional autoencoders for 28x28 grey images: the course assignment's reference and our own.
+"""Autoencoders for 28x28 grey images, one contract for all of them (notebooks 02, 06, 07, 08, 09).
 
-Two builders and two helpers:
+Every ``build_*`` returns the *compiled* autoencoder (Adam, XLA off, see :func:`_compile`), weights created,
+so it can go straight into :func:`fit_or_load_autoencoder`. Its two halves are sub-models named
+``"encoder"`` and ``"decoder"``: get them back from a (re)loaded autoencoder with :func:`encoder_of` /
+:func:`decoder_of`. Inputs are float images (N, 28, 28, 1) in [0, 1] (uint8 images are scaled).
 
-* :func:`build_reference_autoencoder` -- the Fashion-MNIST assignment's network, layer for layer
-  (49,761 parameters, a 4x4x16 = 256-number code). Kept exactly so its numbers can be reproduced.
-* :func:`build_conv_autoencoder` -- our design: strided convolutions instead of pooling, batch
-  norm, and a *dense* bottleneck whose size is a parameter, so the code size can be studied
-  (2 ... 256 numbers) and compared with PCA at the same size.
-* :func:`add_noise` / :func:`build_denoising_autoencoder` -- noise in, clean out.
-* :func:`per_image_mse` -- reconstruction error per image (per-class analysis, worst cases).
-* :func:`fit_or_load_autoencoder` -- train one of them, or load it from the checkpoint cache.
+Convolutional
+    * :func:`build_reference_autoencoder` -- the Fashion-MNIST assignment's network, layer for layer
+      (49,761 parameters, a 4x4x16 = 256-number code), kept exactly so its numbers can be reproduced (02).
+    * :func:`build_conv_autoencoder` -- our design: strided convolutions, batch norm and a dense bottleneck
+      whose size is a parameter, so the code size can be compared with PCA at the same size (02, 09).
+    * :func:`build_denoising_autoencoder` and :func:`add_noise` -- noise in, clean out (02).
+    * :func:`build_small_conv_autoencoder` -- two strided convolutions each way, no batch norm: a cheap
+      feature extractor (06).
+    * :func:`build_muddle_reference_autoencoder` -- the "MNIST Muddle" project's network, 10-number code,
+      trained with binary cross-entropy (08).
 
-Every builder returns a model compiled with Adam + MSE (XLA off, see :func:`_compile`), weights created, so it
-can go straight into ``checkpoints.fit_or_load``. The encoder and decoder are sub-models named
-``"encoder"`` and ``"decoder"``; get them back from a (re)loaded autoencoder with
-:func:`encoder_of` / :func:`decoder_of`.
+Dense
+    * :func:`build_dense_autoencoder` -- 784 -> hidden -> code -> reversed hidden -> 784 (07; with
+      ``hidden=(500, 500, 2000)`` the DEC / N2D autoencoder).
+    * :func:`build_guided_autoencoder` -- a dense autoencoder whose code also follows a teacher map (07).
+    * :func:`build_linear_autoencoder` -- no nonlinearity at all: a learned PCA, the linear baseline (06).
+
+Helpers: :func:`encode` (flat codes), :func:`per_image_mse`, and :func:`fit_or_load_autoencoder` (train one of
+them, or load it from the checkpoint cache).
 """
 
 from __future__ import annotations
@@ -27,30 +36,30 @@ import numpy as np
 import keras
 from keras import layers
 
+from course_lib.validation import as_images
+
 IMAGE_SHAPE = (28, 28, 1)
 
 #: Parameter count of the reference network as stated in the assignment (checked in a test).
 REFERENCE_PARAMS = 49_761
 
 
-def _check_images(x: np.ndarray, what: str = "images") -> np.ndarray:
-    """Accept (N, 28, 28) or (N, 28, 28, 1) floats in [0, 1]; say clearly what is wrong otherwise."""
-    x = np.asarray(x)
-    if x.ndim == 3 and x.shape[1:] == (28, 28):
-        x = x[..., None]
-    if x.ndim != 4 or x.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"{what} must be shaped (N, 28, 28, 1) (or (N, 28, 28)), got {x.shape}; "
-                         "use course_lib.data.to_float on the uint8 arrays from data.load")
-    if x.dtype == np.uint8:
-        raise ValueError(f"{what} are uint8 (0..255); scale them to [0, 1] with course_lib.data.to_float first")
-    return x.astype(np.float32, copy=False)
-
-
-def _compile(model: keras.Model, learning_rate: float) -> keras.Model:
-    """Adam + MSE, *without* XLA: on a 2-core CPU, XLA-compiled training steps of these small convnets
-    were measured 3-5x slower (and each model pays ~15 s of compilation), so we switch it off."""
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", jit_compile=False)
+def _compile(model: keras.Model, learning_rate: float, loss: str = "mse") -> keras.Model:
+    """Adam + ``loss`` (MSE unless a builder says otherwise), *without* XLA: on a 2-core CPU, XLA-compiled training
+    steps of these small convnets were measured 3-5x slower (and each model pays ~15 s of compilation)."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, jit_compile=False)
     return model
+
+
+def _check_code_size(code_size: Any) -> int:
+    """The bottleneck size as an int (NumPy integers welcome), or a clear error for 0, negatives and fractions."""
+    try:
+        ok = not isinstance(code_size, bool) and int(code_size) == code_size and int(code_size) >= 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"code_size must be a positive integer, got {code_size!r}")
+    return int(code_size)
 
 
 def build_reference_autoencoder(learning_rate: float = 1e-3) -> keras.Model:
@@ -98,10 +107,8 @@ def build_conv_autoencoder(code_size: int, filters: tuple[int, int] = (32, 64), 
     Decoder: Dense(7*7*f2) -> ConvTranspose(f1, stride 2) 14x14 -> ConvTranspose(f1/2, stride 2) 28x28
              -> Conv(1) sigmoid.
     """
-    if int(code_size) < 1:
-        raise ValueError(f"code_size must be a positive integer, got {code_size!r}")
+    code_size = _check_code_size(code_size)
     f1, f2 = (int(f) for f in filters)
-    code_size = int(code_size)
 
     def block(x, conv):
         x = conv(x)
@@ -149,7 +156,7 @@ def build_denoising_autoencoder(code_size: int, noise_std: float = 0.3, **kwargs
 
 def add_noise(x: np.ndarray, std: float, seed: int = 0) -> np.ndarray:
     """Gaussian pixel noise of standard deviation ``std``, clipped back into [0, 1] (seeded)."""
-    x = _check_images(x)
+    x = as_images(x)
     rng = np.random.default_rng(seed)
     return np.clip(x + rng.normal(0.0, std, size=x.shape).astype(np.float32), 0.0, 1.0)
 
@@ -166,13 +173,13 @@ def decoder_of(autoencoder: keras.Model) -> keras.Model:
 
 def encode(autoencoder: keras.Model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """Codes of ``x`` as a flat (N, code_numbers) array (the reference's 4x4x16 code becomes 256)."""
-    codes = encoder_of(autoencoder).predict(_check_images(x), batch_size=batch_size, verbose=0)
+    codes = encoder_of(autoencoder).predict(as_images(x), batch_size=batch_size, verbose=0)
     return codes.reshape(len(codes), -1)
 
 
 def per_image_mse(autoencoder: keras.Model, x: np.ndarray, batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
     """(reconstructions, mean squared error of each image); the mean of the errors is the val MSE."""
-    x = _check_images(x)
+    x = as_images(x)
     recon = autoencoder.predict(x, batch_size=batch_size, verbose=0)
     return recon, np.mean((recon - x) ** 2, axis=(1, 2, 3))
 
@@ -184,8 +191,7 @@ def build_dense_autoencoder(code_size: int = 2, hidden: tuple[int, ...] = (512, 
     Cheap enough to train on all of Fashion-MNIST in seconds per epoch on a laptop CPU, which is what
     a 2-D map needs; the code layer is linear so the map is not squashed into a box.
     """
-    if int(code_size) < 1:
-        raise ValueError(f"code_size must be a positive integer, got {code_size!r}")
+    code_size = _check_code_size(code_size)
     inputs = keras.Input(IMAGE_SHAPE, name="image")
     x = layers.Flatten()(inputs)
     for width in hidden:
@@ -228,6 +234,78 @@ def build_guided_autoencoder(code_size: int = 2, hidden: tuple[int, ...] = (512,
     return model
 
 
+def build_linear_autoencoder(code_size: int = 32, learning_rate: float = 1e-3) -> keras.Model:
+    """784 -> code_size -> 784 with no nonlinearity anywhere (a learned PCA, up to a rotation of the code).
+
+    Its best solution spans the same subspace as PCA, so it is the "how far do linear codes get" baseline.
+    """
+    code_size = _check_code_size(code_size)
+    inputs = keras.Input(IMAGE_SHAPE, name="image")
+    code = layers.Dense(code_size, name="code")(layers.Flatten()(inputs))
+    encoder = keras.Model(inputs, code, name="encoder")
+
+    code_in = keras.Input((code_size,), name="code")
+    recon = layers.Reshape(IMAGE_SHAPE)(layers.Dense(28 * 28, name="decode")(code_in))
+    decoder = keras.Model(code_in, recon, name="decoder")
+
+    model = keras.Model(inputs, decoder(encoder(inputs)), name=f"linear_autoencoder_{code_size}")
+    return _compile(model, learning_rate)
+
+
+def build_small_conv_autoencoder(code_size: int = 32, filters: tuple[int, int] = (32, 64),
+                                 learning_rate: float = 1e-3) -> keras.Model:
+    """Two strided convolutions each way around a dense code, no batch norm: a cheap feature extractor.
+
+    28x28 -> 14x14xf1 -> 7x7xf2 -> code -> 7x7xf2 -> 14x14xf1 -> 28x28x1 (sigmoid). Cheaper on a CPU than
+    :func:`build_conv_autoencoder` (no batch norm, one layer less in the decoder), with the convolutions' bias
+    for strokes and translations that a dense autoencoder lacks.
+    """
+    code_size = _check_code_size(code_size)
+    f1, f2 = (int(f) for f in filters)
+    inputs = keras.Input(IMAGE_SHAPE, name="image")
+    h = layers.Conv2D(f1, 3, strides=2, padding="same", activation="relu", name="enc_conv1")(inputs)
+    h = layers.Conv2D(f2, 3, strides=2, padding="same", activation="relu", name="enc_conv2")(h)
+    code = layers.Dense(code_size, name="code")(layers.Flatten()(h))
+    encoder = keras.Model(inputs, code, name="encoder")
+
+    code_in = keras.Input((code_size,), name="code")
+    h = layers.Dense(7 * 7 * f2, activation="relu", name="dec_dense")(code_in)
+    h = layers.Reshape((7, 7, f2))(h)
+    h = layers.Conv2DTranspose(f1, 3, strides=2, padding="same", activation="relu", name="dec_conv1")(h)
+    recon = layers.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid", name="decode")(h)
+    decoder = keras.Model(code_in, recon, name="decoder")
+
+    model = keras.Model(inputs, decoder(encoder(inputs)), name=f"small_conv_autoencoder_{code_size}")
+    return _compile(model, learning_rate)
+
+
+def build_muddle_reference_autoencoder(code_size: int = 10, width: int = 16,
+                                       learning_rate: float = 1e-3) -> keras.Model:
+    """The "MNIST Muddle" project's convolutional autoencoder: a 10-number code, sigmoid output, trained with
+    binary cross-entropy between the reconstruction and the grey image (notebook 08's reference method).
+
+    Encoder: Conv(width, stride 2) -> Conv(2 width, stride 2) -> Dense 128 -> Dense(code_size), linear.
+    Decoder: Dense 128 -> Dense(7*7*2 width) -> ConvTranspose(width, stride 2) -> ConvTranspose(1, stride 2).
+    """
+    code_size = _check_code_size(code_size)
+    image = keras.Input(IMAGE_SHAPE)
+    h = layers.Conv2D(width, 3, strides=2, padding="same", activation="relu")(image)
+    h = layers.Conv2D(2 * width, 3, strides=2, padding="same", activation="relu")(h)
+    h = layers.Flatten()(h)
+    h = layers.Dense(128, activation="relu")(h)
+    encoder = keras.Model(image, layers.Dense(code_size)(h), name="encoder")
+    z = keras.Input((code_size,))
+    h = layers.Dense(128, activation="relu")(z)
+    h = layers.Dense(7 * 7 * 2 * width, activation="relu")(h)
+    h = layers.Reshape((7, 7, 2 * width))(h)
+    h = layers.Conv2DTranspose(width, 3, strides=2, padding="same", activation="relu")(h)
+    out = layers.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid")(h)
+    decoder = keras.Model(z, out, name="decoder")
+    inp = keras.Input(IMAGE_SHAPE)
+    model = keras.Model(inp, decoder(encoder(inp)), name="reference_autoencoder")
+    return _compile(model, learning_rate, loss="binary_crossentropy")
+
+
 def fit_or_load_autoencoder(notebook: str, name: str, build: Callable[[], keras.Model], x: np.ndarray, *,
                             epochs: int, batch_size: int, targets: Any = None, validation_x: np.ndarray | None = None,
                             seed: int | None = None, profile: str | None = None, verbose: int = 2):
@@ -240,10 +318,10 @@ def fit_or_load_autoencoder(notebook: str, name: str, build: Callable[[], keras.
     """
     from course_lib import checkpoints
 
-    x = _check_images(x)
+    x = as_images(x)
     fit_args: dict[str, Any] = {"epochs": epochs, "batch_size": batch_size}
     if validation_x is not None:
-        validation_x = _check_images(validation_x, "validation_x")
+        validation_x = as_images(validation_x, what="validation_x")
         fit_args["validation_data"] = (validation_x, validation_x)
     return checkpoints.fit_or_load(notebook, name, build, data=(x, x if targets is None else targets),
                                    fit_args=fit_args, seed=seed, profile=profile, verbose=verbose)

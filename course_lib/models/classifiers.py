@@ -33,6 +33,7 @@ import numpy as np
 from keras import layers
 
 from course_lib import checkpoints, config, data
+from course_lib.validation import as_images
 
 NOTEBOOK_KEY = "shared"
 FEATURE_LAYER = "features"
@@ -78,28 +79,6 @@ def build_examiner_cnn(feature_dim: int = 128, dropout: float = 0.5) -> keras.Mo
     return keras.Model(inputs, logits, name="mnist_examiner_cnn")
 
 
-def as_model_input(images: np.ndarray) -> np.ndarray:
-    """uint8 (N,28,28) or float (N,28,28[,1]) images -> float32 (N,28,28,1) in [0,1], with clear errors."""
-    images = np.asarray(images)
-    if images.ndim == 2 and images.shape == (28, 28):
-        raise ValueError("got a single 28x28 image; pass a batch, e.g. image[None]")
-    if images.ndim == 2 and images.shape[1] == 784:
-        images = images.reshape(-1, 28, 28)
-    if images.ndim == 3:
-        images = images[..., None]
-    if images.ndim != 4 or images.shape[1:] != (28, 28, 1):
-        raise ValueError(f"expected MNIST-shaped images (N, 28, 28) or (N, 28, 28, 1), got shape {images.shape}")
-    if images.dtype == np.uint8:
-        return images.astype(np.float32) / 255.0
-    images = images.astype(np.float32)
-    if images.size and (np.nanmin(images) < -1e-3 or np.nanmax(images) > 1.0 + 1e-3):
-        raise ValueError(
-            f"float images must lie in [0, 1] (got range {np.nanmin(images):.3g}..{np.nanmax(images):.3g}); "
-            "pass uint8 images or divide by 255"
-        )
-    return images
-
-
 @dataclass
 class MnistClassifier:
     """A trained MNIST CNN with the questions notebooks ask of it; ``role`` is "judge" or "examiner"."""
@@ -115,7 +94,7 @@ class MnistClassifier:
 
     def logits(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """Raw class scores, shape (N, 10)."""
-        return np.asarray(self.model.predict(as_model_input(images), batch_size=batch_size, verbose=0))
+        return np.asarray(self.model.predict(as_images(images), batch_size=batch_size, verbose=0))
 
     def predict_proba(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """Softmax probabilities, shape (N, 10)."""
@@ -130,7 +109,7 @@ class MnistClassifier:
 
     def features(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """Penultimate-layer activations, shape (N, 128): the classifier's view of an image."""
-        return np.asarray(self._feature_model.predict(as_model_input(images), batch_size=batch_size, verbose=0))
+        return np.asarray(self._feature_model.predict(as_images(images), batch_size=batch_size, verbose=0))
 
     def accuracy(self, images: np.ndarray, labels: np.ndarray) -> float:
         """Share of images whose predicted digit equals ``labels``."""

@@ -20,8 +20,9 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from course_lib.models.losses import LossTrackers
 from course_lib.models.neighbour_pairs import (  # noqa: F401  (re-exported for notebook 09)
-    NeighbourPairs, mine_neighbours, neighbour_agreement, unpack_pair, update_trackers)
+    NeighbourPairs, mine_neighbours, neighbour_agreement, unpack_pair)
 from course_lib.models.priors import gmm_assign, gmm_means, itl_regulariser, renyi_cross_entropy, \
     renyi_quadratic_entropy, sample_gmm
 
@@ -43,7 +44,7 @@ def assignment_balance(r):
     return ops.sum(mean_r * ops.log(mean_r + 1e-7))
 
 
-class GMMPriorHead(keras.Model):
+class GMMPriorHead(LossTrackers, keras.Model):
     """Autoencoder on codes whose latent follows a 10-component GMM prior and respects mined neighbours.
 
     Args:
@@ -92,18 +93,15 @@ class GMMPriorHead(keras.Model):
                                            layers.Dense(self.latent_dim)], name="to_latent")
         self.to_code = keras.Sequential([layers.Dense(hidden, activation="relu"), layers.Dense(hidden, activation="relu"),
                                          layers.Dense(self.code_dim)], name="to_code")
-        names = ["loss", "code_reconstruction", "entropy", "cross_entropy", "neighbour_consistency", "balance"]
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
+        self.track_losses("loss", "code_reconstruction", "entropy", "cross_entropy", "neighbour_consistency", "balance")
 
     def get_config(self) -> dict:
         """The constructor arguments (``GMMPriorHead(**config)`` rebuilds it; the checkpoint key hashes them)."""
         return {**super().get_config(), **self._config}
 
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def build(self, input_shape):
+    def build(self, input_shape=None) -> None:
+        """Keras's build step: create every weight (the scaler's statistics are set by :meth:`adapt` or loaded)."""
+        input_shape = (None, self.code_dim) if input_shape is None else input_shape
         if not self.scaler.built:
             self.scaler.build(input_shape)
         self.to_latent.build((None, self.code_dim))
@@ -115,12 +113,6 @@ class GMMPriorHead(keras.Model):
         codes = self._check_codes(codes)
         self.scaler.adapt(codes)
         self(codes[:2])
-        return self
-
-    def build_now(self) -> "GMMPriorHead":
-        """Create every weight with a dummy batch (checkpoint loading needs a built model)."""
-        self.scaler.adapt(np.random.default_rng(0).standard_normal((8, self.code_dim)).astype("float32"))
-        self(np.zeros((2, self.code_dim), "float32"))
         return self
 
     def _check_codes(self, codes) -> np.ndarray:
@@ -158,7 +150,7 @@ class GMMPriorHead(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
         """``fit()``'s loss (any backend) on a :class:`NeighbourPairs` batch; updates the trackers."""
         terms = self.loss_terms(*unpack_pair(x, "GMMPriorHead"), training=training)
-        update_trackers(self.trackers, terms)
+        self.update_losses(terms)
         return terms["loss"]
 
     def latent(self, codes: np.ndarray, batch_size: int = 4096) -> np.ndarray:
@@ -215,7 +207,7 @@ def fit_or_load_gmm_prior_head(notebook: str, name: str, codes: np.ndarray, neig
     codes = np.asarray(codes, dtype=np.float32)
     head_options.setdefault("code_dim", codes.shape[-1])
     return checkpoints.fit_or_load(
-        notebook, name, lambda: GMMPriorHead(seed=seed, **head_options).build_now(), train_gmm_prior_head,
+        notebook, name, lambda: GMMPriorHead(seed=seed, **head_options), train_gmm_prior_head,
         data=(codes, np.asarray(neighbours)),
         fit_args={"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
                   "restarts": restarts},

@@ -4,7 +4,7 @@ Both are one ``keras.Model`` subclass, :class:`GAN`, with its own ``train_step``
 optimizers: the one case where Keras has no backend-neutral hook), so students train them with ``fit()`` and get progress bars, callbacks and the checkpoint cache for free::
 
     gan = GAN(latent_dim=64)                  # conditional: GAN(latent_dim=64, num_classes=10)
-    gan.build_now()                           # create the weights (needed before load_weights)
+    gan.build()                               # Keras's build: weights exist before fit, load_weights, JAX
     train_gan(gan, x_train, epochs=10, steps_per_epoch=300, batch_size=64, learning_rate=1e-3)
     images = gan.sample(16, truncation=None)  # conditional: gan.sample(16, labels=..., ...)
 
@@ -42,9 +42,10 @@ from keras import layers, ops
 
 from course_lib import checkpoints
 from course_lib.files import atomic_write
-from course_lib.data.transforms import check_float_images
 from course_lib.models.batches import images_and_labels, latent_codes_and_labels
 from course_lib.models.conditioning import condition_on_label, one_hot_labels
+from course_lib.models.losses import LossTrackers
+from course_lib.validation import as_images
 
 
 class _BothPlayers(keras.optimizers.Optimizer):
@@ -133,10 +134,7 @@ def truncated_normal(n: int, dim: int, truncation: float | None = None, seed: in
     return z
 
 
-_check_images = check_float_images  # shared with the other model families (course_lib.data.transforms)
-
-
-class GAN(keras.Model):
+class GAN(LossTrackers, keras.Model):
     """DCGAN (``num_classes=0``) or conditional GAN (``num_classes=10``) trained by ``fit()``.
 
     Args:
@@ -197,14 +195,11 @@ class GAN(keras.Model):
         self.ema_steps = self.add_weight(shape=(), initializer="zeros", trainable=False, name="ema_steps")
         self.discriminator = build_discriminator(self.code_size, width, dropout=d_dropout)
         self.noise = keras.random.SeedGenerator(seed)
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_tracker = keras.metrics.Mean(name="d_real")
-        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
-        # how often D's class head names the true digit of real images (conditional only) and the requested digit
-        # or InfoGAN code of generated ones
-        self.class_real_tracker = keras.metrics.Mean(name="class_acc_real")
-        self.class_fake_tracker = keras.metrics.Mean(name="class_acc_fake")
+        # besides the losses and D's mean verdicts: how often D's class head names the true digit of real images
+        # (conditional only) and the requested digit or InfoGAN code of generated ones
+        class_terms = (["class_acc_real", "class_acc_fake"] if self.conditional
+                       else ["class_acc_fake"] * bool(info_codes))
+        self.track_losses("d_loss", "g_loss", "d_real", "d_fake", *class_terms)
 
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments (``GAN(**config)`` rebuilds it; the checkpoint key hashes them)."""
@@ -224,13 +219,6 @@ class GAN(keras.Model):
         """Length of G's one-hot input and of D's second head: the digit classes or the InfoGAN categories."""
         return self.num_classes or self.info_codes
 
-    @property
-    def metrics(self):
-        trackers = [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
-        if self.conditional:
-            return trackers + [self.class_real_tracker, self.class_fake_tracker]
-        return trackers + ([self.class_fake_tracker] if self.info_codes else [])
-
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
         """Two optimizers, one per player (DCGAN default: Adam(2e-4, beta_1=0.5) for both)."""
         if "optimizer" in kwargs:
@@ -243,7 +231,7 @@ class GAN(keras.Model):
         if keras.backend.backend() == "jax":
             # JAX's fit() carries one optimizer's state through its compiled steps: hold both players' there
             if not self.built:
-                raise ValueError("on the JAX backend, build the GAN (gan.build_now()) before compile()")
+                raise ValueError("on the JAX backend, build the GAN (gan.build()) before compile()")
             kwargs["optimizer"] = _BothPlayers(d_optimizer, g_optimizer)
         super().compile(**kwargs)
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
@@ -289,16 +277,18 @@ class GAN(keras.Model):
         z, labels = (inputs if self.conditional else (inputs, None))
         return self.generate(z, labels, training=training)
 
-    def build_now(self) -> "GAN":
-        """Create all weights with one dummy batch (checkpoint loading needs built weights)."""
+    def build(self, input_shape=None) -> None:
+        """Keras's build step (before ``compile`` on JAX, whose train step needs every variable, and before
+        ``load_weights``): G and D are functional models, built when they were made; this runs both generators and D
+        once on a dummy batch, as a first call would (an InfoGAN draws codes there, so its training noise depends on
+        it), and starts the averaged generator as a copy of G."""
         z = np.zeros((2, self.latent_dim), "float32")
         labels = np.zeros(2, "int32") if self.conditional else None
-        self(z if not self.conditional else (z, labels))
+        self.generate(z, labels)
         self.generate(z, labels, averaged=False)
         if self.ema_generator is not None:
             self.ema_generator.set_weights(self.generator.get_weights())
         self.discriminate(np.zeros((2, 28, 28, 1), "float32"))
-        return self
 
     # ------------------------------------------------------------------ losses and training
     @staticmethod
@@ -371,15 +361,13 @@ class GAN(keras.Model):
     def _track(self, onehot, d_aux, g_aux):
         d_loss, real_logits, real_classes, fake_logits = d_aux
         g_loss, g_classes, code = g_aux
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(ops.mean(ops.sigmoid(real_logits)))
-        self.d_fake_tracker.update_state(ops.mean(ops.sigmoid(fake_logits)))
+        terms = {"d_loss": d_loss, "g_loss": g_loss, "d_real": ops.mean(ops.sigmoid(real_logits)),
+                 "d_fake": ops.mean(ops.sigmoid(fake_logits))}
         if self.conditional:
-            self.class_real_tracker.update_state(self._class_accuracy(real_classes, onehot))
+            terms["class_acc_real"] = self._class_accuracy(real_classes, onehot)
         if self.code_size:
-            self.class_fake_tracker.update_state(self._class_accuracy(g_classes, code))
-        return {m.name: m.result() for m in self.metrics}
+            terms["class_acc_fake"] = self._class_accuracy(g_classes, code)
+        return self.update_losses(terms)
 
     def train_step(self, *args):
         """One alternating step: D's update, then G's on fresh noise (JAX passes ``(state, data)``)."""
@@ -543,7 +531,7 @@ def train_gan(gan: GAN, x: np.ndarray, labels=None, epochs: int = 5, batch_size:
     which makes these small GAN steps about 2-3x faster on a CPU (Keras turns XLA off on CPU by default);
     it is ignored on PyTorch, where it would mean ``torch.compile``.
     """
-    x = _check_images(x)
+    x = as_images(x)
     if gan.conditional and labels is None:
         raise ValueError("a conditional GAN is trained with labels")
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
@@ -633,23 +621,6 @@ def fit_or_load_gan(notebook: str, name: str, build: Callable[[], GAN], x: np.nd
     else:
         frames = np.zeros((0, len(snapshot_z), 28, 28, 1), "float32")
     return trained, frames
-
-
-def latent_walk(z_start: np.ndarray, z_end: np.ndarray, steps: int = 10) -> np.ndarray:
-    """Points on the straight line from z_start to z_end (inclusive), shape (steps, d) or (n, steps, d).
-
-    Accepts single vectors (d,) or batches (n, d) of start and end points.
-    """
-    a = np.asarray(z_start, "float32")
-    b = np.asarray(z_end, "float32")
-    if a.shape != b.shape or a.ndim not in (1, 2):
-        raise ValueError(f"start and end must both be (d,) or (n, d); got {a.shape} and {b.shape}")
-    if steps < 2:
-        raise ValueError(f"a walk needs at least 2 steps, got {steps}")
-    t = np.linspace(0.0, 1.0, steps, dtype="float32")
-    if a.ndim == 1:
-        return (1 - t)[:, None] * a + t[:, None] * b
-    return (1 - t)[None, :, None] * a[:, None, :] + t[None, :, None] * b[:, None, :]
 
 
 def animation_gif(frames: np.ndarray, path: str | Path, ncols: int = 8, captions: list[str] | None = None,

@@ -1,8 +1,8 @@
 """Mined neighbour pairs: the unsupervised signal shared by notebook 09's clustering prior and notebook 07's map.
 
 Both models learn from "these two images are nearest neighbours" (in a feature space computed once): this module
-mines the neighbours, serves (row, one of its neighbours) batches to ``fit()``, and holds the two small pieces of
-``train_step`` plumbing both models need (unpacking the pair, updating the loss trackers).
+mines the neighbours, serves (row, one of its neighbours) batches to ``fit()``, and unpacks such a batch in
+the models' ``compute_loss``.
 """
 
 from __future__ import annotations
@@ -86,10 +86,3 @@ def unpack_pair(data, model_name: str) -> tuple:
     if not isinstance(pair, (tuple, list)) or len(pair) != 2:
         raise ValueError(f"{model_name} trains on (rows, neighbour rows) pairs: fit it on a NeighbourPairs dataset")
     return pair
-
-
-def update_trackers(trackers: dict, terms: dict) -> dict:
-    """Feed each loss term to its Mean tracker; returns the running values (what train_step reports)."""
-    for name, tracker in trackers.items():
-        tracker.update_state(terms[name])
-    return {name: tracker.result() for name, tracker in trackers.items()}

@@ -44,20 +44,12 @@ import numpy as np
 import keras
 from keras import layers, ops
 
+from course_lib.models.losses import LossTrackers
 from course_lib.models.neighbour_pairs import mine_neighbours
+from course_lib.validation import as_images
 
 #: Flattened Fashion-MNIST image size (the encoder takes (N, 784) or (N, 28, 28[, 1])).
 INPUT_DIM = 28 * 28
-
-
-def flatten_images(x: np.ndarray, input_dim: int = INPUT_DIM) -> np.ndarray:
-    """(N, 28, 28[, 1]) or (N, 784) floats in [0, 1] -> float32 (N, 784); clear errors for anything else."""
-    x = np.asarray(x)
-    if x.dtype == np.uint8:
-        raise ValueError("got uint8 images; scale them to [0, 1] with course_lib.data.to_float first")
-    if x.ndim < 2 or int(np.prod(x.shape[1:])) != input_dim:
-        raise ValueError(f"expected a batch of images with {input_dim} values each, got shape {x.shape}")
-    return x.reshape(len(x), input_dim).astype(np.float32, copy=False)
 
 
 def cauchy_infonce(z_anchor, z_partner, alpha: float = 1.0, exaggeration: float = 1.0):
@@ -75,7 +67,7 @@ def cauchy_infonce(z_anchor, z_partner, alpha: float = 1.0, exaggeration: float 
     return ops.mean(ops.logsumexp(log_q, axis=1) - exaggeration * positive)
 
 
-class ParametricMap(keras.Model):
+class ParametricMap(LossTrackers, keras.Model):
     """Encoder ``x (784) -> [frozen PCA] -> hidden -> 2`` trained with :func:`cauchy_infonce`, plus a decoder.
 
     Args:
@@ -112,23 +104,18 @@ class ParametricMap(keras.Model):
                                          layers.Dense(self.code_size)], name="encoder")
         self.decoder = keras.Sequential([*(layers.Dense(h, activation="relu") for h in reversed(self.hidden)),
                                          layers.Dense(INPUT_DIM, activation="sigmoid")], name="decoder")
-        self.loss_tracker = keras.metrics.Mean(name="neighbour_loss")
+        self.track_losses("neighbour_loss")
 
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments (the checkpoint key hashes them)."""
         return {**super().get_config(), "code_size": self.code_size, "hidden": list(self.hidden),
                 "pca_dims": self.pca_dims, "alpha": self.alpha, "exaggeration": self.exaggeration}
 
-    def build(self, input_shape=None):
+    def build(self, input_shape=None) -> None:
+        """Keras's build step: create every weight (checkpoint loading and ``set_projection`` need them)."""
         self.encoder.build((None, INPUT_DIM))
         self.decoder.build((None, self.code_size))
         super().build((None, INPUT_DIM))
-
-    def build_now(self) -> "ParametricMap":
-        """Create every weight (checkpoint loading needs a built model)."""
-        self.build()
-        self(np.zeros((2, INPUT_DIM), "float32"))
-        return self
 
     def set_projection(self, mean: np.ndarray, components: np.ndarray,
                        scale: np.ndarray | None = None) -> "ParametricMap":
@@ -173,16 +160,12 @@ class ParametricMap(keras.Model):
         z = self.head_forward(ops.concatenate([anchor, partner], axis=0), training=training)  # both ends at once
         batch = ops.shape(anchor)[0]
         loss = cauchy_infonce(z[:batch], z[batch:], self.alpha, self.exaggeration)
-        self.loss_tracker.update_state(loss)
+        self.update_losses({"neighbour_loss": loss})
         return loss
-
-    @property
-    def metrics(self):
-        return [self.loss_tracker]
 
     def project(self, x: np.ndarray, batch_size: int = 8192) -> np.ndarray:
         """What the trainable head sees: the frozen projection of the images (or the flat pixels without one)."""
-        flat = flatten_images(x)
+        flat = as_images(x, flat=True)
         if not self.pca_dims:
             return flat
         layer = self.encoder.get_layer("pca")
@@ -209,7 +192,7 @@ class ParametricMap(keras.Model):
 
     def embed(self, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
         """2-D positions (N, code_size) of images: one forward pass, no refitting."""
-        return self.predict(flatten_images(x), batch_size=batch_size, verbose=0)
+        return self.predict(as_images(x, flat=True), batch_size=batch_size, verbose=0)
 
 def build_parametric_map(code_size: int = 2, hidden: Sequence[int] = (256, 256), learning_rate: float = 1e-2,
                          pca: Any = None, pca_dims: int = 0, whiten: bool = True, alpha: float = 1.0,
@@ -221,7 +204,8 @@ def build_parametric_map(code_size: int = 2, hidden: Sequence[int] = (256, 256),
     layer empty (checkpoint loading fills it).
     """
     dims = int(pca.components_.shape[0]) if pca is not None else int(pca_dims)
-    model = ParametricMap(code_size, hidden, pca_dims=dims, alpha=alpha, exaggeration=exaggeration).build_now()
+    model = ParametricMap(code_size, hidden, pca_dims=dims, alpha=alpha, exaggeration=exaggeration)
+    model.build()
     if pca is not None:
         model.set_pca(pca, whiten)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=False)
@@ -240,7 +224,7 @@ def train_parametric_map(model: ParametricMap, x: np.ndarray, neighbours: np.nda
     2. The decoder, with the codes frozen: it learns to draw the map (mean squared error to the image), so
        the model stays an autoencoder without the reconstruction pulling the layout away from the neighbours.
     """
-    flat = flatten_images(x)
+    flat = as_images(x, flat=True)
     neighbours = np.asarray(neighbours)
     n = len(flat)
     if neighbours.ndim != 2 or len(neighbours) != n or neighbours.min() < 0 or neighbours.max() >= n:

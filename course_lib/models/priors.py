@@ -23,6 +23,8 @@ import numpy as np
 from keras import ops
 
 from course_lib.models import autoencoders as ae
+from course_lib.models.losses import LossTrackers, bernoulli_nll
+from course_lib.validation import as_images
 
 PRIOR_NAMES: tuple[str, ...] = ("swiss_roll", "gaussian", "gmm")
 
@@ -213,7 +215,7 @@ def itl_regulariser(z, prior_samples, sigma: float, entropy_weight: float = 0.5)
 
 
 # ------------------------------------------------------------------------------------ the model
-class PriorAutoencoder(keras.Model):
+class PriorAutoencoder(LossTrackers, keras.Model):
     """Convolutional autoencoder whose codes are pulled towards a chosen prior by the ITL regulariser.
 
     loss = reconstruction (binary cross-entropy, nats per image)
@@ -260,23 +262,15 @@ class PriorAutoencoder(keras.Model):
         self.decoder = ae.decoder_of(inner)
         self._pool = ops.convert_to_tensor(pool)
         self._rng = keras.random.SeedGenerator(seed)
-        self.total_tracker = keras.metrics.Mean(name="loss")
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
-        self.entropy_tracker = keras.metrics.Mean(name="entropy")
-        self.cross_entropy_tracker = keras.metrics.Mean(name="cross_entropy")
+        self.track_losses("loss", "reconstruction", "entropy", "cross_entropy")
 
     def get_config(self) -> dict:
         """The constructor arguments (the checkpoint key hashes them)."""
         return {**super().get_config(), **self._config}
 
-    @property
-    def metrics(self):
-        return [self.total_tracker, self.reconstruction_tracker, self.entropy_tracker, self.cross_entropy_tracker]
-
-    def build_now(self) -> "PriorAutoencoder":
-        """Create all weights with a dummy batch (checkpoint loading needs a built model)."""
-        self(np.zeros((2, 28, 28, 1), "float32"))
-        return self
+    def build(self, input_shape=None) -> None:
+        """Keras's build step: every weight lives in the encoder and decoder, functional models built when they
+        were made, so this only marks the model built (before ``fit``, ``load_weights`` or a JAX train step)."""
 
     def call(self, x, training: bool = False):
         """Reconstructions (N, 28, 28, 1). In ``fit()``, where ``compute_loss`` runs the networks itself, the
@@ -295,9 +289,7 @@ class PriorAutoencoder(keras.Model):
         x = ops.convert_to_tensor(x, "float32")
         z = self.encoder(x, training=training)
         recon = self.decoder(z, training=training)
-        recon = ops.clip(recon, 1e-6, 1.0 - 1e-6)
-        bce = -(x * ops.log(recon) + (1.0 - x) * ops.log(1.0 - recon))
-        reconstruction = ops.mean(ops.sum(bce, axis=(1, 2, 3)))
+        reconstruction = ops.mean(ops.sum(bernoulli_nll(x, probs=recon, eps=1e-6), axis=(1, 2, 3)))
         p = self.prior_batch(ops.shape(z)[0])
         entropy = renyi_quadratic_entropy(z, self.sigma)
         cross = renyi_cross_entropy(z, p, self.sigma)
@@ -307,16 +299,14 @@ class PriorAutoencoder(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
         """``fit()``'s loss (any backend): reconstruction + ITL prior term of the batch; updates the trackers."""
         reconstruction, entropy, cross, total = self.loss_terms(x, training=training)
-        self.total_tracker.update_state(total)
-        self.reconstruction_tracker.update_state(reconstruction)
-        self.entropy_tracker.update_state(entropy)
-        self.cross_entropy_tracker.update_state(cross)
+        self.update_losses({"loss": total, "reconstruction": reconstruction, "entropy": entropy,
+                            "cross_entropy": cross})
         return total
 
     # ------------------------------------------------------------------ convenience for notebooks
     def encode(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """Codes (N, latent_dim) of float images (N, 28, 28[, 1]) in [0, 1], as NumPy."""
-        x = ae._check_images(x)
+        x = as_images(x)
         return self.encoder.predict(x, batch_size=batch_size, verbose=0)
 
     def decode(self, z: np.ndarray, batch_size: int = 1000) -> np.ndarray:
@@ -330,7 +320,7 @@ class PriorAutoencoder(keras.Model):
 def train_prior_autoencoder(model: PriorAutoencoder, x: np.ndarray, epochs: int, batch_size: int,
                             learning_rate: float = 2e-3, verbose: int = 2):
     """Compile with Adam (XLA off: slower on small CPUs, see autoencoders._compile) and fit on x."""
-    x = ae._check_images(x)
+    x = as_images(x)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=False)
     return model.fit(x, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=verbose)
 
@@ -348,7 +338,7 @@ def fit_or_load_prior_autoencoder(notebook: str, name: str, x: np.ndarray, *, ep
 
     seed = config.settings().seed if seed is None else int(seed)
     return checkpoints.fit_or_load(
-        notebook, name, lambda: PriorAutoencoder(batch_size=batch_size, seed=seed, **model_options).build_now(),
+        notebook, name, lambda: PriorAutoencoder(batch_size=batch_size, seed=seed, **model_options),
         train_prior_autoencoder, data=(x,),
         fit_args={"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate},
         seed=seed, profile=profile, verbose=verbose)

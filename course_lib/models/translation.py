@@ -29,7 +29,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from course_lib.data.transforms import check_float_images
+from course_lib.models.losses import LossTrackers, bernoulli_nll
+from course_lib.validation import as_images
 
 DOMAINS: tuple[str, ...] = ("kannada", "mnist")
 NUM_CLASSES = 10
@@ -241,7 +242,7 @@ def build_head(name: str, width: int = 32) -> keras.Sequential:
 
 def _bce(logits, x):
     """Mean pixel binary cross-entropy from logits (numerically stable form)."""
-    return ops.mean(ops.maximum(logits, 0.0) - logits * x + ops.log1p(ops.exp(-ops.abs(logits))))
+    return ops.mean(bernoulli_nll(x, logits=logits))
 
 
 def _ce(logits, labels, weights=None):
@@ -276,7 +277,7 @@ def _as_float(x):
     return x / 255.0
 
 
-class SharedLatentTranslator(keras.Model):
+class SharedLatentTranslator(LossTrackers, keras.Model):
     """Two encoders and two decoders around a shared latent code ``z = (class probabilities, style)``.
 
     Args:
@@ -317,18 +318,13 @@ class SharedLatentTranslator(keras.Model):
         self.label_aug = Augment(1.0, cutout=6, seed=seed + 20)
         # a plain function, not an attribute Keras would track: the judge's weights are not ours to train or save
         self._judge_fn: Callable | None = (lambda x: judge(x, training=False)) if judge is not None else None
-        names = ["loss", *DEFAULT_WEIGHTS, "mask_rate", "kannada_label_acc"]
-        self.trackers = {n: keras.metrics.Mean(name=n) for n in names}
+        self.track_losses("loss", *DEFAULT_WEIGHTS, "mask_rate", "kannada_label_acc")
 
     def get_config(self) -> dict:
         """The constructor arguments except the judge (a model, not a setting; its weights are not ours)."""
         return {**super().get_config(), "style_dim": self.style_dim, "width": self.width, "hidden": self.hidden,
                 "weights": dict(self.loss_weights_), "confidence": self.confidence,
                 "semantic_batch": self.semantic_batch, "seed": self.seed}
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
 
     # ------------------------------------------------------------------ building blocks
     def _check_domain(self, domain: str) -> str:
@@ -353,13 +349,6 @@ class SharedLatentTranslator(keras.Model):
         x = np.zeros((2, 28, 28, 1), "float32")
         for d in DOMAINS:
             self.decode_logits(self.latent(*self.encode(x, d)), d)
-        self.built = True
-
-    def build_now(self) -> "SharedLatentTranslator":
-        """Build and return self (checkpoint loading needs built weights)."""
-        if not self.built:
-            self.build()
-        return self
 
     def call(self, x, training: bool = False):
         """Kannada float images -> MNIST-style translations (pixel probabilities).
@@ -451,13 +440,12 @@ class SharedLatentTranslator(keras.Model):
         if missing:
             raise ValueError(f"fit() needs a dict with keys {ARRAY_KEYS} (see training_arrays); missing {sorted(missing)}")
         terms = self.loss_terms(x, training=training)
-        for name, tracker in self.trackers.items():
-            tracker.update_state(terms[name])
+        self.update_losses(terms)
         return terms["loss"]
 
     # ------------------------------------------------------------------ convenience for notebooks (NumPy in/out)
     def _batched(self, fn, x, batch_size: int):
-        x = check_float_images(x if np.asarray(x).dtype != np.uint8 else np.asarray(x, np.float32) / 255.0)
+        x = as_images(x)
         outs = [fn(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
         if not outs:
             raise ValueError("got an empty batch of images")
@@ -547,7 +535,7 @@ def train_kannada_cnn(model: keras.Model, x: np.ndarray, y: np.ndarray, steps: i
     With 10 labelled images an "epoch" is meaningless, so the budget is counted in steps; the images are
     repeated (each time under fresh augmentation) to fill them.
     """
-    x = check_float_images(np.asarray(x, np.float32) / 255.0 if np.asarray(x).dtype == np.uint8 else x)
+    x = as_images(x)
     y = np.asarray(y).reshape(-1)
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"need as many labels as images (got {len(x)} images, {len(y)} labels)")
@@ -562,7 +550,7 @@ def train_kannada_cnn(model: keras.Model, x: np.ndarray, y: np.ndarray, steps: i
 
 def predict_classes(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """argmax of a logits model on uint8 or [0, 1] float images."""
-    x = check_float_images(np.asarray(x, np.float32) / 255.0 if np.asarray(x).dtype == np.uint8 else x)
+    x = as_images(x)
     return np.asarray(model.predict(x, batch_size=batch_size, verbose=0)).argmax(axis=1)
 
 
@@ -583,7 +571,7 @@ def fit_or_load_translator(notebook: str, name: str, arrays: Mapping[str, np.nda
     judge = judge if semantic > 0 else None
     settings = None if judge is None else {"judge_weights": checkpoints.content_hash(judge.get_weights())}
     return checkpoints.fit_or_load(
-        notebook, name, lambda: SharedLatentTranslator(judge=judge, seed=seed, **model_options).build_now(),
+        notebook, name, lambda: SharedLatentTranslator(judge=judge, seed=seed, **model_options),
         train_translator, data=(dict(arrays),),
         fit_args={"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate},
         seed=seed, settings=settings, profile=profile, verbose=verbose)

@@ -5,7 +5,7 @@ loss), so ``fit()``'s train step runs it on every backend (TensorFlow, JAX, PyTo
 progress bars, callbacks and the checkpoint cache for free::
 
     vae = VAE(latent_dim=16)                  # CVAE: VAE(latent_dim=16, num_classes=10)
-    vae.build_now()                           # create the weights (needed before load_weights)
+    vae.build()                               # Keras's build: the weights exist before fit or load_weights
     vae.compile(optimizer=keras.optimizers.Adam(1e-3))
     vae.fit(x_train, epochs=10, batch_size=128)           # CVAE: vae.fit(x_train, y_train, ...)
 
@@ -28,9 +28,10 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras
 import numpy as np
 
-from course_lib.data.transforms import check_float_images
 from course_lib.models.batches import images_and_labels, latent_codes_and_labels
 from course_lib.models.conditioning import condition_on_label, one_hot_labels
+from course_lib.models.losses import LossTrackers, bernoulli_nll
+from course_lib.validation import as_images
 from keras import layers, ops
 
 LOG_2PI = math.log(2.0 * math.pi)
@@ -65,10 +66,7 @@ def build_decoder(latent_dim: int, num_classes: int = 0, width: int = 16, hidden
     return keras.Model(inputs, logits, name="decoder")
 
 
-_check_images = check_float_images  # shared with the other model families (course_lib.data.transforms)
-
-
-class VAE(keras.Model):
+class VAE(LossTrackers, keras.Model):
     """Convolutional (conditional) VAE with a Bernoulli decoder, trained by ``fit()``.
 
     Args:
@@ -97,9 +95,7 @@ class VAE(keras.Model):
         self.encoder = build_encoder(latent_dim, num_classes, width)
         self.decoder = build_decoder(latent_dim, num_classes, width)
         self.noise = keras.random.SeedGenerator(seed)
-        self.total_tracker = keras.metrics.Mean(name="loss")
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
-        self.kl_tracker = keras.metrics.Mean(name="kl")
+        self.track_losses("loss", "reconstruction", "kl")
 
     def get_config(self) -> dict:
         """The constructor arguments (``VAE(**config)`` rebuilds it; the checkpoint key hashes them)."""
@@ -110,10 +106,6 @@ class VAE(keras.Model):
     @property
     def conditional(self) -> bool:
         return self.num_classes > 0
-
-    @property
-    def metrics(self):
-        return [self.total_tracker, self.reconstruction_tracker, self.kl_tracker]
 
     # ------------------------------------------------------------------ building blocks
     def _onehot(self, labels):
@@ -133,11 +125,9 @@ class VAE(keras.Model):
         inputs = [z, self._onehot(labels)] if self.conditional else z
         return self.decoder(inputs, training=training)
 
-    def build_now(self) -> "VAE":
-        """Create all weights with one dummy batch (checkpoint loading needs built weights)."""
-        x = np.zeros((2, 28, 28, 1), "float32")
-        self(x if not self.conditional else (x, np.zeros(2, "int32")))
-        return self
+    def build(self, input_shape=None) -> None:
+        """Keras's build step: every weight lives in the encoder and decoder, functional models built when they
+        were made, so this only marks the VAE built (before ``fit``, ``load_weights`` or a JAX train step)."""
 
     def call(self, inputs, training: bool = False):
         """Reconstruction probabilities from the posterior mean (deterministic; for display).
@@ -169,8 +159,7 @@ class VAE(keras.Model):
         eps = keras.random.normal(ops.shape(z_mean), seed=self.noise)
         z = z_mean + ops.exp(0.5 * z_log_var) * eps          # reparameterisation trick
         logits = self.decode_logits(z, labels, training=training)
-        bce = ops.maximum(logits, 0.0) - logits * x + ops.log1p(ops.exp(-ops.abs(logits)))
-        reconstruction = ops.mean(ops.sum(bce, axis=(1, 2, 3)))
+        reconstruction = ops.mean(ops.sum(bernoulli_nll(x, logits=logits), axis=(1, 2, 3)))
         kl = ops.mean(0.5 * ops.sum(ops.exp(z_log_var) + ops.square(z_mean) - 1.0 - z_log_var, axis=1))
         return reconstruction, kl, reconstruction + self.beta * kl
 
@@ -181,15 +170,13 @@ class VAE(keras.Model):
         """
         x, labels = self._unpack((x, y))
         reconstruction, kl, total = self.loss_terms(x, labels, training=training)
-        self.total_tracker.update_state(total)
-        self.reconstruction_tracker.update_state(reconstruction)
-        self.kl_tracker.update_state(kl)
+        self.update_losses({"loss": total, "reconstruction": reconstruction, "kl": kl})
         return total
 
     # ------------------------------------------------------------------ convenience for notebooks
     def encode_mean(self, x, labels=None, batch_size: int = 1000) -> np.ndarray:
         """Posterior means of float images (N, 28, 28, 1), as NumPy."""
-        x = _check_images(x)
+        x = as_images(x)
         out = []
         for i in range(0, len(x), batch_size):
             lab = None if labels is None else np.asarray(labels)[i:i + batch_size]
@@ -213,7 +200,7 @@ class VAE(keras.Model):
 
 def binarize_fixed(x: np.ndarray, seed: int) -> np.ndarray:
     """One fixed random binarisation of an evaluation set (the test protocol for dynamic binarisation)."""
-    x = _check_images(x)
+    x = as_images(x)
     return (np.random.default_rng(seed).random(x.shape) < x).astype("float32")
 
 
@@ -227,7 +214,7 @@ def _log_weights(vae: VAE, x_bin: np.ndarray, k: int, rng: np.random.Generator, 
     rep_labels = None if labels is None else np.repeat(np.asarray(labels), k, axis=0)
     logits = ops.convert_to_numpy(vae.decode_logits(z.reshape(n * k, d), rep_labels)).reshape(n, k, -1)
     xf = x_bin.reshape(n, 1, -1)
-    log_px_z = -(np.maximum(logits, 0) - logits * xf + np.log1p(np.exp(-np.abs(logits)))).sum(-1)
+    log_px_z = -bernoulli_nll(xf, logits=logits).sum(-1)
     log_pz = -0.5 * (np.square(z) + LOG_2PI).sum(-1)
     log_qz = -0.5 * (np.square(eps) + z_log_var[:, None, :] + LOG_2PI).sum(-1)
     return (log_px_z + log_pz - log_qz).astype("float64")
@@ -238,7 +225,7 @@ def reconstruction_and_kl(vae: VAE, x_bin: np.ndarray, batch_size: int = 500, se
 
     The two halves of the negative ELBO, reported separately to show the beta-VAE trade-off.
     """
-    x_bin = _check_images(x_bin)
+    x_bin = as_images(x_bin)
     rng = np.random.default_rng(seed)
     rec, kl = [], []
     for i in range(0, len(x_bin), batch_size):
@@ -247,7 +234,7 @@ def reconstruction_and_kl(vae: VAE, x_bin: np.ndarray, batch_size: int = 500, se
         z = mean + np.exp(0.5 * log_var) * rng.standard_normal(mean.shape).astype("float32")
         logits = ops.convert_to_numpy(vae.decode_logits(z)).reshape(len(xb), -1)
         xf = xb.reshape(len(xb), -1)
-        rec.append((np.maximum(logits, 0) - logits * xf + np.log1p(np.exp(-np.abs(logits)))).sum(-1))
+        rec.append(bernoulli_nll(xf, logits=logits).sum(-1))
         kl.append(0.5 * (np.exp(log_var) + mean ** 2 - 1.0 - log_var).sum(-1))
     return {"reconstruction": float(np.concatenate(rec).mean()), "kl": float(np.concatenate(kl).mean())}
 
@@ -260,7 +247,7 @@ def evaluate_nll(vae: VAE, x_bin: np.ndarray, k: int = 100, batch_size: int = 50
     tightens as k grows, so -IWAE_k is an upper bound on the true NLL that approaches it. The ELBO is
     the k = 1 case (averaged over the same k samples, so it has low variance).
     """
-    x_bin = _check_images(x_bin)
+    x_bin = as_images(x_bin)
     if not np.isin(x_bin, (0.0, 1.0)).all():
         raise ValueError("evaluate_nll expects binary images (use binarize_fixed first)")
     if k < 1:
@@ -280,7 +267,7 @@ def evaluate_nll(vae: VAE, x_bin: np.ndarray, k: int = 100, batch_size: int = 50
 def train_vae(vae: VAE, x: np.ndarray, labels=None, epochs: int = 10, batch_size: int = 128,
               learning_rate: float = 1e-3, verbose: int = 2):
     """Compile with Adam and fit; returns the History (loss, reconstruction, kl per epoch)."""
-    x = _check_images(x)
+    x = as_images(x)
     vae.compile(optimizer=keras.optimizers.Adam(learning_rate))
     if vae.conditional:
         return vae.fit(x, np.asarray(labels), epochs=epochs, batch_size=batch_size, verbose=verbose)
@@ -302,6 +289,6 @@ def fit_or_load_vae(notebook: str, name: str, x: np.ndarray, labels: np.ndarray 
     if vae_options.get("num_classes", 0) and labels is None:
         raise ValueError("a conditional VAE (num_classes > 0) is trained with labels")
     return checkpoints.fit_or_load(
-        notebook, name, lambda: VAE(seed=seed, **vae_options).build_now(), train_vae, data=(x, labels),
+        notebook, name, lambda: VAE(seed=seed, **vae_options), train_vae, data=(x, labels),
         fit_args={"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate},
         seed=seed, profile=profile, verbose=verbose)
