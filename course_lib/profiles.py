@@ -204,8 +204,9 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # vae_gan_*: the VAE-GAN's passes, batch, learning rate, latent size, width and loss weights
         # (vae_gan.DEFAULT_WEIGHTS); cnn_steps: gradient steps of each same-labels CNN (fixed, whatever the label
         # count); ablation: 1 % translators retrained with one loss switched off.
-        # Checks per row, read by the examiner where a translation is read: min_kannada/min_dig (our translator),
-        # min_vae_gan_kannada, min_fixmatch_kannada; floors for the class head and the same-labels CNN of the main row.
+        # Checks per row: min_kannada/min_dig (our translator, read by the examiner),
+        # min_fixmatch_kannada, min_vae_gan_head_kannada (the VAE-GAN's latent classifier: its
+        # translations are recorded against the reference's chart, not asserted); floors for the class head and the same-labels CNN of the main row.
         "smoke": {"rows": ["10", "1%"], "vae_gan_rows": ["none", "1%"], "n_kannada": 3_000, "n_mnist": 3_000,
                   "n_test": 400, "n_dig": 400,
                   "epochs": 3, "batch_size": 64, "learning_rate": 2e-3, "style_dim": 16, "width": 16,
@@ -213,8 +214,8 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
                   "vae_gan_epochs": 3, "vae_gan_batch": 64, "vae_gan_learning_rate": 1e-3, "vae_gan_latent_dim": 32,
                   "vae_gan_width": 16, "vae_gan_weights": {},
                   "cnn_steps": 20, "cnn_batch": 32, "tsne_points": 200, "ablation": [],
-                  "min_kannada": {"1%": 0.20}, "min_dig": {"1%": 0.15}, "min_vae_gan_kannada": {"1%": 0.16},
-                  "min_fixmatch_kannada": {"1%": 0.20},
+                  "min_kannada": {"1%": 0.20}, "min_dig": {"1%": 0.15}, "min_vae_gan_head_kannada": {"1%": 0.25},
+                  "min_fixmatch_kannada": {"1%": 0.50},
                   "min_cnn_kannada": 0.15, "min_head_kannada": 0.15},
         "lecture": {"rows": ["10", "1%"], "vae_gan_rows": ["1%"], "n_kannada": 60_000, "n_mnist": 60_000,
                     "n_test": 10_000, "n_dig": 10_240,
@@ -223,7 +224,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
                     "vae_gan_epochs": 1, "vae_gan_batch": 128, "vae_gan_learning_rate": 1e-3,
                     "vae_gan_latent_dim": 32, "vae_gan_width": 32, "vae_gan_weights": {},
                     "cnn_steps": 600, "cnn_batch": 64, "tsne_points": 2_000, "ablation": [],
-                    "min_kannada": {"1%": 0.85}, "min_dig": {"1%": 0.60}, "min_vae_gan_kannada": {"1%": 0.50},
+                    "min_kannada": {"1%": 0.85}, "min_dig": {"1%": 0.60}, "min_vae_gan_head_kannada": {"1%": 0.30},
                     "min_fixmatch_kannada": {"1%": 0.85},
                     "min_cnn_kannada": 0.85, "min_head_kannada": 0.90},
         "full": {"rows": ["none", "10", "1%", "5%", "10%", "100%"],
@@ -236,7 +237,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
                  "cnn_steps": 4_000, "cnn_batch": 64, "tsne_points": 5_000,
                  "ablation": [{"fixmatch": 0.0}, {"semantic": 0.0}, {"alignment": 0.0}, {"cycle": 0.5}],
                  "min_kannada": {"10": 0.85, "1%": 0.90, "100%": 0.90}, "min_dig": {"1%": 0.72, "100%": 0.72},
-                 "min_vae_gan_kannada": {"1%": 0.60}, "min_fixmatch_kannada": {"1%": 0.90},
+                 "min_vae_gan_head_kannada": {"1%": 0.30}, "min_fixmatch_kannada": {"1%": 0.90},
                  "min_cnn_kannada": 0.85, "min_head_kannada": 0.95},
     },
     "06_semi_supervised_knn": {
