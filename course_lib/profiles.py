@@ -222,7 +222,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
                     "epochs": 1, "batch_size": 128, "learning_rate": 2e-3, "style_dim": 16, "width": 32,
                     "confidence": 0.95, "weights": {"semantic": 1.0, "cycle_class": 0.0}, "semantic_batch": 32,
                     "vae_gan_epochs": 1, "vae_gan_batch": 128, "vae_gan_learning_rate": 1e-3,
-                    "vae_gan_latent_dim": 32, "vae_gan_width": 32, "vae_gan_weights": {},
+                    "vae_gan_latent_dim": 32, "vae_gan_width": 16, "vae_gan_weights": {},
                     "cnn_steps": 600, "cnn_batch": 64, "tsne_points": 2_000, "ablation": [],
                     "min_kannada": {"1%": 0.85}, "min_dig": {"1%": 0.60}, "min_vae_gan_head_kannada": {"1%": 0.30},
                     "min_fixmatch_kannada": {"1%": 0.85},
