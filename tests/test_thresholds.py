@@ -30,6 +30,8 @@ FLOORS: dict[str, tuple[float, float, str]] = {
     "min_cgan_agreement": (CHANCE_10, 0.05, "a generator that ignores the label"),
     "min_kannada": (CHANCE_10, 0.05, "a guess among ten digits"),
     "min_dig": (CHANCE_10, 0.05, "a guess among ten digits"),
+    "min_vae_gan_head_kannada": (CHANCE_10, 0.05, "a latent classifier that guesses among ten digits"),
+    "min_fixmatch_kannada": (CHANCE_10, 0.05, "a guess among ten digits"),
     "min_cnn_kannada": (CHANCE_10, 0.05, "a guess among ten digits"),
     "min_head_kannada": (CHANCE_10, 0.05, "a guess among ten digits"),
     "min_feature_accuracy": (CHANCE_10, 0.05, "a guess among ten classes"),

@@ -207,3 +207,40 @@ def test_fit_or_load_translator_and_cnn_train_once_and_key_on_the_weights(course
     x = xk[:20].astype("float32")[..., None] / 255.0
     assert not tr.fit_or_load_kannada_cnn("nb", "cnn", x, yk[:20], **cnn_args).loaded
     assert tr.fit_or_load_kannada_cnn("nb", "cnn", x, yk[:20], **cnn_args).loaded
+
+
+def test_style_swap_draws_every_digit_in_one_style(domains):
+    xk, _, _, _ = domains
+    model = small_model()
+    grid = model.style_swap(xk[:3], "kannada", "mnist")
+    assert grid.shape == (3, 10, 28, 28, 1) and grid.min() >= 0 and grid.max() <= 1
+    assert not np.allclose(grid[0, 0], grid[0, 1])  # the class part changes the drawing
+    with pytest.raises(ValueError, match="unknown domain"):
+        model.style_swap(xk[:3], "kannada", "latin")
+
+
+def test_fixmatch_classifier_is_the_translators_encoder_without_decoders(domains):
+    xk, yk, xm, ym = domains
+    keras.utils.set_random_seed(0)
+    model = built(tr.FixMatchClassifier(style_dim=4, width=4, hidden=16, confidence=0.5))
+    translator = small_model()
+    assert model.count_params() == translator.stems["kannada"].count_params() + translator.shared_encoder.count_params()
+    arrays = tr.training_arrays(xk, yk, np.arange(40), xm, ym, seed=0)
+    history = tr.train_translator(model, arrays, epochs=4, batch_size=32, points_per_epoch=1, verbose=0)
+    assert {"loss", "supervised", "fixmatch", "balance", "mask_rate"} <= set(history)
+    assert history["supervised"][-1] < history["supervised"][0]
+    assert np.mean(model.class_probabilities(xk[40:]).argmax(1) == yk[40:]) > 0.3  # chance is 0.1
+    with pytest.raises(ValueError, match="unknown loss weights"):
+        tr.FixMatchClassifier(weights={"reconstruction": 1.0})
+    with pytest.raises(ValueError, match="Kannada images only"):
+        model.class_probabilities(xm[:2], "mnist")
+    with pytest.raises(ValueError, match="missing"):
+        model.compute_loss({"kannada": xk[:2]})
+
+
+def test_fit_or_load_fixmatch_trains_once(course_env, domains):
+    xk, yk, xm, ym = domains
+    arrays = tr.training_arrays(xk, yk, np.arange(20), xm, ym, seed=0, length=64)
+    kwargs = dict(epochs=1, batch_size=32, style_dim=4, width=4, hidden=16, verbose=0)
+    assert not tr.fit_or_load_fixmatch("nb", "fm", arrays, **kwargs).loaded
+    assert tr.fit_or_load_fixmatch("nb", "fm", arrays, **kwargs).loaded

@@ -277,6 +277,51 @@ def _as_float(x):
     return x / 255.0
 
 
+def check_domain(domain: str) -> str:
+    """``domain`` if it is one of :data:`DOMAINS`, else a clear error."""
+    if domain not in DOMAINS:
+        raise ValueError(f"unknown domain {domain!r}; use one of {DOMAINS}")
+    return domain
+
+
+def batched_numpy(fn: Callable, x, batch_size: int = 1000):
+    """``fn`` on uint8 or [0, 1] float images in batches, as NumPy (a tuple of arrays if ``fn`` returns several)."""
+    x = as_images(x)
+    outs = [fn(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+    if not outs:
+        raise ValueError("got an empty batch of images")
+    if isinstance(outs[0], (tuple, list)):
+        return tuple(np.concatenate([ops.convert_to_numpy(o[j]) for o in outs]) for j in range(len(outs[0])))
+    return np.concatenate([ops.convert_to_numpy(o) for o in outs])
+
+
+def kannada_class_terms(model, xk, xl, yl, wl, logits_kannada=None, training: bool = True) -> dict:
+    """The Kannada side of the class head: supervised, FixMatch and class-balance terms (one way, for both models).
+
+    ``model`` has ``encode(x, "kannada", training)`` returning (logits, style), the augmentations ``weak``,
+    ``strong`` and ``label_aug``, ``confidence`` and ``loss_weights_``. Supervised: cross-entropy on the labelled
+    images (augmented, weights ``wl``; 0 = no label). FixMatch (Sohn et al. 2020): confident weak-view predictions
+    of the unlabelled images ``xk`` are the targets of a strong view. Balance: KL of the mean prediction on ``xk``
+    (``logits_kannada``, default the weak view's) from uniform, so the head cannot collapse onto a few classes.
+    Also returns the pseudo-labels, their mask and the accuracy on the labelled images.
+    """
+    ll, _ = model.encode(model.label_aug(xl, training=training), "kannada", training)
+    label_acc = ops.sum(ops.cast(ops.argmax(ll, axis=-1) == yl, "float32") * wl) / ops.maximum(ops.sum(wl), 1.0)
+    lw, _ = model.encode(model.weak(xk, training=training), "kannada", training)
+    pw = ops.stop_gradient(ops.softmax(lw, axis=-1))
+    pseudo = ops.argmax(pw, axis=-1)
+    mask = ops.cast(ops.max(pw, axis=-1) >= model.confidence, "float32")
+    if model.loss_weights_["fixmatch"] > 0:
+        ls, _ = model.encode(model.strong(xk, training=training), "kannada", training)
+        fixmatch = _ce(ls, pseudo, mask) * ops.mean(mask)  # per-batch mean over all images
+    else:
+        fixmatch = ops.zeros(())
+    mean_p = ops.mean(ops.softmax(lw if logits_kannada is None else logits_kannada, axis=-1), axis=0)
+    return {"supervised": _ce(ll, yl, wl), "fixmatch": fixmatch,
+            "balance": ops.sum(mean_p * ops.log(mean_p * NUM_CLASSES + 1e-8)),
+            "pseudo": pseudo, "mask": mask, "kannada_label_acc": label_acc}
+
+
 class SharedLatentTranslator(LossTrackers, keras.Model):
     """Two encoders and two decoders around a shared latent code ``z = (class probabilities, style)``.
 
@@ -327,14 +372,9 @@ class SharedLatentTranslator(LossTrackers, keras.Model):
                 "semantic_batch": self.semantic_batch, "seed": self.seed}
 
     # ------------------------------------------------------------------ building blocks
-    def _check_domain(self, domain: str) -> str:
-        if domain not in DOMAINS:
-            raise ValueError(f"unknown domain {domain!r}; use one of {DOMAINS}")
-        return domain
-
     def encode(self, x, domain: str, training: bool = False):
         """Float images (N, 28, 28, 1) -> (class logits (N, 10), style (N, style_dim))."""
-        return self.shared_encoder(self.stems[self._check_domain(domain)](x, training=training), training=training)
+        return self.shared_encoder(self.stems[check_domain(domain)](x, training=training), training=training)
 
     def latent(self, logits, style):
         """The shared code z = concat(softmax(logits), style); (N, 10 + style_dim)."""
@@ -342,7 +382,7 @@ class SharedLatentTranslator(LossTrackers, keras.Model):
 
     def decode_logits(self, z, domain: str, training: bool = False):
         """z (N, 10 + style_dim) -> pixel logits (N, 28, 28, 1) in ``domain``'s script."""
-        return self.heads[self._check_domain(domain)](self.shared_decoder(z, training=training), training=training)
+        return self.heads[check_domain(domain)](self.shared_decoder(z, training=training), training=training)
 
     def build(self, input_shape=None) -> None:
         """Create every weight (both stems, the shared layers, both heads) with a dummy batch."""
@@ -382,23 +422,11 @@ class SharedLatentTranslator(LossTrackers, keras.Model):
         terms["reconstruction"] = (_bce(self.decode_logits(zk, "kannada", training), xk)
                                    + _bce(self.decode_logits(zm, "mnist", training), xm))
 
-        # class head: all MNIST labels, plus the labelled Kannada images (augmented)
-        ll, _ = self.encode(self.label_aug(xl, training=training), "kannada", training)
-        terms["supervised"] = _ce(lm, ym) + _ce(ll, yl, wl)
-        label_acc = ops.sum(ops.cast(ops.argmax(ll, axis=-1) == yl, "float32") * wl) / ops.maximum(ops.sum(wl), 1.0)
-
-        # FixMatch on unlabelled Kannada: confident weak-view predictions teach the strong view
-        lw, _ = self.encode(self.weak(xk, training=training), "kannada", training)
-        pw = ops.stop_gradient(ops.softmax(lw, axis=-1))
-        pseudo = ops.argmax(pw, axis=-1)
-        mask = ops.cast(ops.max(pw, axis=-1) >= self.confidence, "float32")
-        if w["fixmatch"] > 0:
-            ls, _ = self.encode(self.strong(xk, training=training), "kannada", training)
-            terms["fixmatch"] = _ce(ls, pseudo, mask) * ops.mean(mask)  # per-batch mean over all images
-        else:
-            terms["fixmatch"] = zero
-        mean_p = ops.mean(ops.softmax(lk, axis=-1), axis=0)
-        terms["balance"] = ops.sum(mean_p * ops.log(mean_p * NUM_CLASSES + 1e-8))
+        # class head: all MNIST labels, plus the labelled Kannada images (augmented), FixMatch and balance
+        kannada = kannada_class_terms(self, xk, xl, yl, wl, lk, training)
+        pseudo, mask = kannada["pseudo"], kannada["mask"]
+        terms["supervised"] = _ce(lm, ym) + kannada["supervised"]
+        terms["fixmatch"], terms["balance"] = kannada["fixmatch"], kannada["balance"]
 
         terms["alignment"] = mmd(sk, sm) if w["alignment"] > 0 else zero
 
@@ -431,7 +459,7 @@ class SharedLatentTranslator(LossTrackers, keras.Model):
 
         terms["loss"] = sum(w[k] * terms[k] for k in DEFAULT_WEIGHTS)
         terms["mask_rate"] = ops.mean(mask)
-        terms["kannada_label_acc"] = label_acc
+        terms["kannada_label_acc"] = kannada["kannada_label_acc"]
         return terms
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
@@ -444,56 +472,61 @@ class SharedLatentTranslator(LossTrackers, keras.Model):
         return terms["loss"]
 
     # ------------------------------------------------------------------ convenience for notebooks (NumPy in/out)
-    def _batched(self, fn, x, batch_size: int):
-        x = as_images(x)
-        outs = [fn(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
-        if not outs:
-            raise ValueError("got an empty batch of images")
-        if isinstance(outs[0], tuple):
-            return tuple(np.concatenate([ops.convert_to_numpy(o[j]) for o in outs]) for j in range(len(outs[0])))
-        return np.concatenate([ops.convert_to_numpy(o) for o in outs])
-
     def class_probabilities(self, x, domain: str, batch_size: int = 1000) -> np.ndarray:
         """The shared class head's probabilities (N, 10) for images of ``domain``."""
-        return self._batched(lambda b: ops.softmax(self.encode(b, domain)[0], -1), x, batch_size)
+        return batched_numpy(lambda b: ops.softmax(self.encode(b, domain)[0], -1), x, batch_size)
 
     def latent_codes(self, x, domain: str, batch_size: int = 1000) -> np.ndarray:
         """Shared codes z (N, 10 + style_dim) of images of ``domain``."""
-        return self._batched(lambda b: self.latent(*self.encode(b, domain)), x, batch_size)
+        return batched_numpy(lambda b: self.latent(*self.encode(b, domain)), x, batch_size)
 
     def reconstruct(self, x, domain: str, batch_size: int = 1000) -> np.ndarray:
         """D_d(E_d(x)): pixel probabilities (N, 28, 28, 1)."""
         return self.translate(x, domain, domain, batch_size)
 
+    def style_swap(self, x, source: str, target: str) -> np.ndarray:
+        """Each image's style code drawn as every digit in ``target``'s script: (N, 10, 28, 28, 1) in [0, 1].
+
+        The class part of z is set to each one-hot class in turn while the style part stays the image's own, which
+        shows what the style code holds (slant, thickness, size) apart from the class.
+        """
+        check_domain(target)
+        _, style = batched_numpy(lambda b: self.encode(b, source), x)
+        n = len(style)
+        onehot = np.tile(np.eye(NUM_CLASSES, dtype="float32"), (n, 1))
+        codes = np.concatenate([onehot, np.repeat(style, NUM_CLASSES, axis=0)], axis=1)
+        images = ops.convert_to_numpy(ops.sigmoid(self.decode_logits(codes, target)))
+        return images.reshape(n, NUM_CLASSES, 28, 28, 1)
+
     def translate(self, x, source: str, target: str, batch_size: int = 1000) -> np.ndarray:
         """D_target(E_source(x)): images of ``source`` redrawn in ``target``'s script, (N, 28, 28, 1) in [0, 1]."""
-        self._check_domain(target)
-        return self._batched(lambda b: ops.sigmoid(self.decode_logits(self.latent(*self.encode(b, source)), target)),
+        check_domain(target)
+        return batched_numpy(lambda b: ops.sigmoid(self.decode_logits(self.latent(*self.encode(b, source)), target)),
                              x, batch_size)
 
 
-def train_translator(model: SharedLatentTranslator, arrays: Mapping[str, np.ndarray], epochs: int = 3,
-                     batch_size: int = 128, learning_rate: float = 2e-3, points_per_epoch: int = 5,
-                     verbose: int = 2, run_eagerly: bool = False) -> dict[str, list[float]]:
-    """Adam with a cosine-decaying learning rate over all steps; returns the training history.
-
-    Each epoch is fed to ``fit`` in ``points_per_epoch`` chunks (same optimizer, same schedule), so a run
-    of one or two epochs still gives a learning curve: the history has ``epochs * points_per_epoch``
-    points, each the mean of its chunk's batches. ``run_eagerly`` skips graph tracing (for tiny tests and
-    debugging; much slower per step).
-    """
+def check_training_arrays(arrays: Mapping[str, np.ndarray]) -> int:
+    """The common length of a dict from :func:`training_arrays`, or a clear error (missing keys, unequal lengths)."""
     missing = set(ARRAY_KEYS) - set(arrays)
     if missing:
         raise ValueError(f"arrays must come from training_arrays(); missing {sorted(missing)}")
     n = len(arrays["kannada"])
     if any(len(a) != n for a in arrays.values()):
         raise ValueError("every array in `arrays` must have the same length")
+    return n
+
+
+def fit_in_chunks(model: keras.Model, arrays: Mapping[str, np.ndarray], epochs: int, batch_size: int,
+                  points_per_epoch: int = 5, verbose: int = 2) -> dict[str, list[float]]:
+    """``epochs`` passes of a compiled model over ``arrays``, each fed to ``fit`` in ``points_per_epoch`` chunks.
+
+    Same optimizer and schedule throughout, so a run of one or two epochs still gives a learning curve: the history
+    has ``epochs * points_per_epoch`` points (fewer when there are fewer batches), each the mean of its chunk.
+    """
+    n = check_training_arrays(arrays)
     if epochs < 1 or points_per_epoch < 1:
         raise ValueError("epochs and points_per_epoch must be >= 1")
     points = max(1, min(points_per_epoch, n // batch_size))
-    steps = epochs * points * int(np.ceil(n / points / batch_size))
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1), alpha=0.05)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), run_eagerly=run_eagerly)
     rng = np.random.default_rng(0)
     history: dict[str, list[float]] = {}
     for _ in range(epochs):
@@ -504,6 +537,99 @@ def train_translator(model: SharedLatentTranslator, arrays: Mapping[str, np.ndar
             for key, values in result.history.items():
                 history.setdefault(key, []).extend(float(v) for v in values)
     return history
+
+
+def train_translator(model: keras.Model, arrays: Mapping[str, np.ndarray], epochs: int = 3,
+                     batch_size: int = 128, learning_rate: float = 2e-3, points_per_epoch: int = 5,
+                     verbose: int = 2, run_eagerly: bool = False) -> dict[str, list[float]]:
+    """Adam with a cosine-decaying learning rate over all steps, fed by :func:`fit_in_chunks`; returns the history.
+
+    Trains a :class:`SharedLatentTranslator` or a :class:`FixMatchClassifier` (both read the dict of
+    :func:`training_arrays` in their ``compute_loss``). ``run_eagerly`` skips graph tracing (for tiny tests and
+    debugging; much slower per step).
+    """
+    n = check_training_arrays(arrays)
+    if epochs < 1 or points_per_epoch < 1:
+        raise ValueError("epochs and points_per_epoch must be >= 1")
+    points = max(1, min(points_per_epoch, n // batch_size))
+    steps = epochs * points * int(np.ceil(n / points / batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1), alpha=0.05)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), run_eagerly=run_eagerly)
+    return fit_in_chunks(model, arrays, epochs, batch_size, points_per_epoch, verbose)
+
+
+# ---------------------------------------------------------------------------------------------- FixMatch only
+#: Loss weights of the FixMatch-only classifier (the translator's values for the same terms).
+FIXMATCH_WEIGHTS: dict[str, float] = {"supervised": 1.0, "fixmatch": 1.0, "balance": 0.5}
+
+
+class FixMatchClassifier(LossTrackers, keras.Model):
+    """The translator's Kannada encoder and class head alone: labelled Kannada images + FixMatch, no decoders, no MNIST.
+
+    The baseline that tells what translation adds: the same stem, shared encoder, augmentations and Kannada terms
+    (:func:`kannada_class_terms`) as :class:`SharedLatentTranslator`, trained by :func:`train_translator` on the
+    same arrays (their MNIST part is ignored). Arguments as for the translator; ``weights`` keys are
+    :data:`FIXMATCH_WEIGHTS`.
+    """
+
+    def __init__(self, style_dim: int = 16, width: int = 32, hidden: int = 256,
+                 weights: Mapping[str, float] | None = None, confidence: float = 0.95, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if style_dim < 1 or width < 1 or hidden < 1:
+            raise ValueError("style_dim, width and hidden must be >= 1")
+        if not 0.0 < confidence < 1.0:
+            raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+        unknown = set(weights or {}) - set(FIXMATCH_WEIGHTS)
+        if unknown:
+            raise ValueError(f"unknown loss weights {sorted(unknown)}; known: {sorted(FIXMATCH_WEIGHTS)}")
+        self.loss_weights_ = {**FIXMATCH_WEIGHTS, **{k: float(v) for k, v in (weights or {}).items()}}
+        self.style_dim, self.width, self.hidden = int(style_dim), int(width), int(hidden)
+        self.confidence, self.seed = float(confidence), int(seed)
+        self.stems = {"kannada": build_stem("kannada", width)}
+        self.shared_encoder = build_shared_encoder(width, hidden, style_dim)
+        self.shared_encoder.get_layer("style").trainable = False  # kept for the same encoder; no loss reads it
+        self.weak = Augment(0.5, seed=seed)
+        self.strong = Augment(1.5, cutout=10, seed=seed + 10)
+        self.label_aug = Augment(1.0, cutout=6, seed=seed + 20)
+        self.track_losses("loss", *FIXMATCH_WEIGHTS, "mask_rate", "kannada_label_acc")
+
+    def get_config(self) -> dict:
+        """The constructor arguments (the checkpoint key hashes them)."""
+        return {**super().get_config(), "style_dim": self.style_dim, "width": self.width, "hidden": self.hidden,
+                "weights": dict(self.loss_weights_), "confidence": self.confidence, "seed": self.seed}
+
+    def encode(self, x, domain: str = "kannada", training: bool = False):
+        """Float Kannada images (N, 28, 28, 1) -> (class logits (N, 10), unused style (N, style_dim))."""
+        if check_domain(domain) != "kannada":
+            raise ValueError("the FixMatch-only classifier reads Kannada images only")
+        return self.shared_encoder(self.stems["kannada"](x, training=training), training=training)
+
+    def build(self, input_shape=None) -> None:
+        """Create every weight with a dummy batch."""
+        self.encode(np.zeros((2, 28, 28, 1), "float32"))
+
+    def call(self, x, training: bool = False):
+        """Kannada float images -> class logits; a training batch (a dict) passes through."""
+        if training or isinstance(x, Mapping):
+            return x
+        return self.encode(x)[0]
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
+        """``fit()``'s loss (any backend): supervised + FixMatch + balance on the Kannada part of the batch."""
+        missing = set(ARRAY_KEYS) - set(x) if isinstance(x, Mapping) else set(ARRAY_KEYS)
+        if missing:
+            raise ValueError(f"fit() needs a dict with keys {ARRAY_KEYS} (see training_arrays); missing {sorted(missing)}")
+        terms = kannada_class_terms(self, _as_float(x["kannada"]), _as_float(x["labelled"]),
+                                    ops.cast(ops.reshape(x["labelled_y"], (-1,)), "int32"),
+                                    ops.cast(ops.reshape(x["labelled_w"], (-1,)), "float32"), training=training)
+        terms["loss"] = sum(self.loss_weights_[k] * terms[k] for k in FIXMATCH_WEIGHTS)
+        terms["mask_rate"] = ops.mean(terms["mask"])
+        self.update_losses(terms)
+        return terms["loss"]
+
+    def class_probabilities(self, x, domain: str = "kannada", batch_size: int = 1000) -> np.ndarray:
+        """Class probabilities (N, 10) of Kannada images."""
+        return batched_numpy(lambda b: ops.softmax(self.encode(b, domain)[0], -1), x, batch_size)
 
 
 # ---------------------------------------------------------------------------------------------- baseline CNN
@@ -592,4 +718,22 @@ def fit_or_load_kannada_cnn(notebook: str, name: str, x: np.ndarray, y: np.ndarr
         notebook, name, lambda: build_kannada_cnn(width, seed=seed), train_kannada_cnn, data=(x, y),
         fit_args={"steps": steps, "batch_size": batch_size, "epochs": epochs, "learning_rate": learning_rate,
                   "seed": seed},
+        seed=seed, profile=profile, verbose=verbose)
+
+
+def fit_or_load_fixmatch(notebook: str, name: str, arrays: Mapping[str, np.ndarray], *, epochs: int,
+                         batch_size: int = 128, learning_rate: float = 2e-3, seed: int | None = None,
+                         profile: str | None = None, verbose: int = 2, **model_options):
+    """A :class:`FixMatchClassifier` trained by :func:`train_translator`, or loaded from the checkpoint cache.
+
+    Same arrays and fit arguments as :func:`fit_or_load_translator` (the MNIST part of ``arrays`` is not used but
+    keeps the two rows on the same batches); the key is derived from the built model, the arrays, the fit
+    arguments and ``seed``. Returns a ``checkpoints.Trained``.
+    """
+    from course_lib import checkpoints, config
+
+    seed = config.settings().seed if seed is None else int(seed)
+    return checkpoints.fit_or_load(
+        notebook, name, lambda: FixMatchClassifier(seed=seed, **model_options), train_translator,
+        data=(dict(arrays),), fit_args={"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate},
         seed=seed, profile=profile, verbose=verbose)
