@@ -75,3 +75,27 @@ def test_course_style_shows_figures_in_a_kernel_started_with_mplbackend_agg(monk
                                           "plotting.use_course_style()\nplt.plot([0, 1], [1, 0]);")]
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     assert any(o.output_type == "display_data" and "image/png" in o.get("data", {}) for o in nb.cells[0].outputs)
+
+
+def test_strip_with_curves_ties_images_to_curve_positions():
+    rng = np.random.default_rng(0)
+    images = rng.random((5, 28, 28, 1))
+    image_t = np.linspace(0, 1, 5)
+    t = np.linspace(0, 1, 21)
+    curves = {"p(a)": 1 - t, "p(b)": t}
+    fig = plotting.strip_with_curves(images, image_t, t, curves, styles={"p(b)": {"ls": "--"}},
+                                     captions=[f"img {i}" for i in range(5)], marks={"chosen": 0.4},
+                                     shade=np.abs(t - 0.5) < 0.2, shade_label="muddled", title="path")
+    assert len(fig.axes) == 6                                  # five images and one curve panel
+    assert [ax.get_title() for ax in fig.axes[:5]] == [f"img {i}" for i in range(5)]
+    curve_ax = fig.axes[-1]
+    assert [line.get_label() for line in curve_ax.get_lines()][:2] == ["p(a)", "p(b)"]
+    assert curve_ax.get_lines()[1].get_linestyle() == "--"
+    assert np.allclose(curve_ax.get_xticks(), image_t)
+    assert "muddled" in [text.get_text() for text in curve_ax.get_legend().get_texts()]
+    with pytest.raises(ValueError, match="image positions"):
+        plotting.strip_with_curves(images, image_t[:4], t, curves)
+    with pytest.raises(ValueError, match=r"curve 'p\(a\)' has 3 values"):
+        plotting.strip_with_curves(images, image_t, t, {"p(a)": [1, 2, 3]})
+    with pytest.raises(ValueError, match="captions"):
+        plotting.strip_with_curves(images, image_t, t, curves, captions=["x"])
