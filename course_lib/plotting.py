@@ -213,8 +213,8 @@ def strip_with_curves(images: np.ndarray, image_t: Sequence[float], t: Sequence[
     if shade is not None and len(shade) != len(t):
         raise ValueError(f"shade has {len(shade)} values but t has {len(t)}")
     k = len(images)
-    fig = plt.figure(figsize=(max(8.0, 1.25 * k), 5.2))
-    grid = fig.add_gridspec(2, k, height_ratios=[1.0, 1.9], hspace=0.45)
+    fig = plt.figure(figsize=(max(8.0, 1.2 * k), 4.6))
+    grid = fig.add_gridspec(2, k, height_ratios=[1.0, 2.2], hspace=0.3, wspace=0.05)
     vmax = 255 if images.dtype == np.uint8 else 1.0
     for i in range(k):
         ax = fig.add_subplot(grid[0, i])
@@ -229,7 +229,9 @@ def strip_with_curves(images: np.ndarray, image_t: Sequence[float], t: Sequence[
                         color="grey", alpha=0.2, step="mid", label=shade_label)
     for label, position in (marks or {}).items():
         ax.axvline(position, color="k", lw=1, ls=":", label=label)
-    ax.set_xlim(t[0], t[-1])
+    # half an image spacing of room at both ends puts evenly spaced image positions under the image centres
+    pad = (image_t[-1] - image_t[0]) / (2 * (k - 1)) if k > 1 else 0.0
+    ax.set_xlim(min(t[0], image_t[0] - pad), max(t[-1], image_t[-1] + pad))
     ax.set_xticks(image_t)
     ax.set_xticklabels([f"{v:.2f}" for v in image_t], fontsize=8)
     ax.set_xlabel("position t along the path (the images above sit at these ticks)")
