@@ -174,3 +174,64 @@ def latent_scatter_3d(codes: np.ndarray, labels: np.ndarray, class_names: Sequen
     if legend:
         ax.legend(markerscale=4, fontsize=7, loc="upper left")
     return fig if fig is not None else ax.figure
+
+
+def strip_with_curves(images: np.ndarray, image_t: Sequence[float], t: Sequence[float],
+                      curves: Mapping[str, Sequence[float]], styles: Mapping[str, Mapping] | None = None,
+                      captions: Sequence[str] | None = None, marks: Mapping[str, float] | None = None,
+                      shade: Sequence[bool] | None = None, shade_label: str | None = None,
+                      ylabel: str = "probability", title: str | None = None):
+    """Images along a path (top row) above curves over the same path position ``t`` (bottom panel).
+
+    Why: a strip alone shows *what* changes along an interpolation; curves such as class probabilities
+    show *where* it changes (where two of them cross). Drawing both over one t axis ties each image to
+    its point on the curves.
+
+    Args:
+        images: (K, H, W) or (K, H, W, 1), decoded at the positions ``image_t`` (K values in [t[0], t[-1]]).
+        t: (T,) positions of the curves; every curve in ``curves`` has T values.
+        styles: matplotlib keyword arguments per curve name (colour, line style), optional.
+        captions: K texts, one under each image.
+        marks: label -> position, drawn as a vertical line (e.g. the point a method chose).
+        shade: (T,) booleans; the stretches of t where it is True are shaded, labelled ``shade_label``.
+    """
+    images = _as_images(images)
+    image_t = np.asarray(image_t, dtype=float)
+    t = np.asarray(t, dtype=float)
+    if len(image_t) != len(images):
+        raise ValueError(f"{len(images)} images but {len(image_t)} image positions: they must pair up")
+    if captions is not None and len(captions) != len(images):
+        raise ValueError(f"{len(images)} images but {len(captions)} captions")
+    for name, values in curves.items():
+        if len(values) != len(t):
+            raise ValueError(f"curve {name!r} has {len(values)} values but t has {len(t)}")
+    if shade is not None and len(shade) != len(t):
+        raise ValueError(f"shade has {len(shade)} values but t has {len(t)}")
+    k = len(images)
+    fig = plt.figure(figsize=(max(8.0, 1.2 * k), 4.6))
+    grid = fig.add_gridspec(2, k, height_ratios=[1.0, 2.2], hspace=0.3, wspace=0.05)
+    vmax = 255 if images.dtype == np.uint8 else 1.0
+    for i in range(k):
+        ax = fig.add_subplot(grid[0, i])
+        ax.imshow(images[i], cmap="gray", vmin=0, vmax=vmax, interpolation="nearest")
+        ax.set_axis_off()
+        ax.set_title(captions[i] if captions is not None else f"t = {image_t[i]:.2f}", fontsize=7, pad=2)
+    ax = fig.add_subplot(grid[1, :])
+    for name, values in curves.items():
+        ax.plot(t, values, label=name, **dict((styles or {}).get(name, {})))
+    if shade is not None:
+        ax.fill_between(t, 0, 1, where=np.asarray(shade, dtype=bool), transform=ax.get_xaxis_transform(),
+                        color="grey", alpha=0.2, step="mid", label=shade_label)
+    for label, position in (marks or {}).items():
+        ax.axvline(position, color="k", lw=1, ls=":", label=label)
+    # half an image spacing of room at both ends puts evenly spaced image positions under the image centres
+    pad = (image_t[-1] - image_t[0]) / (2 * (k - 1)) if k > 1 else 0.0
+    ax.set_xlim(min(t[0], image_t[0] - pad), max(t[-1], image_t[-1] + pad))
+    ax.set_xticks(image_t)
+    ax.set_xticklabels([f"{v:.2f}" for v in image_t], fontsize=8)
+    ax.set_xlabel("position t along the path (the images above sit at these ticks)")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    if title:
+        fig.suptitle(title)
+    return fig

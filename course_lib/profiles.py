@@ -174,11 +174,13 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # pmap_n_train training images (unlabelled; 60,000 = all of them), kNN graph with pmap_k neighbours in
         # PCA-50, frozen PCA-pmap_pca_dims first layer, pmap_epochs of the neighbour loss on batches of
         # pmap_batch_size edges, then pmap_decoder_epochs for its decoder; min_param_knn: its kNN accuracy on the test part.
+        # line_seeds / line_per_cluster: section 6 (clusters on a line) repeated once per seed, with this many points per cluster.
         "smoke": {"n_train": 1_000, "n_test": 300, "n_study": 400, "seeds": [0, 1], "perplexities": [5, 30],
                   "umap_neighbors": [5, 30], "umap_min_dists": [0.0, 0.5], "trust_sample": 400, "trust_k": 10,
                   "knn_k": 5, "map_epochs": 3, "map_batch_size": 128, "guide_weight": 1.0,
                   "pmap_n_train": 1_000, "pmap_k": 10, "pmap_pca_dims": 50, "pmap_epochs": 20, "pmap_batch_size": 128,
                   "pmap_learning_rate": 1e-2, "pmap_decoder_epochs": 3,
+                  "line_seeds": [0, 1], "line_per_cluster": 30,
                   "min_param_knn": 0.3, "min_trustworthiness": 0.6},
         "lecture": {"n_train": 20_000, "n_test": 5_000, "n_study": 1_500, "seeds": [0, 1],
                     "perplexities": [5, 30, 100], "umap_neighbors": [5, 50], "umap_min_dists": [0.0, 0.8],
@@ -186,6 +188,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
                     "guide_weight": 1.0, "pmap_n_train": 60_000, "pmap_k": 15, "pmap_pca_dims": 100,
                     "pmap_epochs": 50, "pmap_batch_size": 1024, "pmap_learning_rate": 1e-2,
                     "pmap_decoder_epochs": 3,
+                    "line_seeds": [0, 1, 2, 3, 4], "line_per_cluster": 50,
                     "min_param_knn": 0.72, "min_trustworthiness": 0.85},
         "full": {"n_train": 60_000, "n_test": 10_000, "n_study": 10_000, "seeds": [0, 1, 2, 3],
                  "perplexities": [5, 30, 100, 300], "umap_neighbors": [5, 15, 50, 200],
@@ -193,6 +196,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
                  "map_epochs": 20, "map_batch_size": 256, "guide_weight": 1.0,
                  "pmap_n_train": 60_000, "pmap_k": 15, "pmap_pca_dims": 100, "pmap_epochs": 150, "pmap_batch_size": 1024,
                  "pmap_learning_rate": 1e-2, "pmap_decoder_epochs": 20,
+                 "line_seeds": [0, 1, 2, 3, 4], "line_per_cluster": 200,
                  "min_param_knn": 0.74, "min_trustworthiness": 0.9},
     },
     "05_shared_latent_translation": {

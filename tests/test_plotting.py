@@ -61,3 +61,27 @@ def test_images_go_through_the_one_validator():
     np.testing.assert_allclose(shown, u8[0] / 255.0, rtol=1e-6)  # uint8 is scaled, not drawn on a 0..255 scale
     with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
         plotting.image_grid(u8.astype(np.float32))  # 0..255 floats: an error, not a white square
+
+
+def test_strip_with_curves_ties_images_to_curve_positions():
+    rng = np.random.default_rng(0)
+    images = rng.random((5, 28, 28, 1))
+    image_t = np.linspace(0, 1, 5)
+    t = np.linspace(0, 1, 21)
+    curves = {"p(a)": 1 - t, "p(b)": t}
+    fig = plotting.strip_with_curves(images, image_t, t, curves, styles={"p(b)": {"ls": "--"}},
+                                     captions=[f"img {i}" for i in range(5)], marks={"chosen": 0.4},
+                                     shade=np.abs(t - 0.5) < 0.2, shade_label="muddled", title="path")
+    assert len(fig.axes) == 6                                  # five images and one curve panel
+    assert [ax.get_title() for ax in fig.axes[:5]] == [f"img {i}" for i in range(5)]
+    curve_ax = fig.axes[-1]
+    assert [line.get_label() for line in curve_ax.get_lines()][:2] == ["p(a)", "p(b)"]
+    assert curve_ax.get_lines()[1].get_linestyle() == "--"
+    assert np.allclose(curve_ax.get_xticks(), image_t)
+    assert "muddled" in [text.get_text() for text in curve_ax.get_legend().get_texts()]
+    with pytest.raises(ValueError, match="image positions"):
+        plotting.strip_with_curves(images, image_t[:4], t, curves)
+    with pytest.raises(ValueError, match=r"curve 'p\(a\)' has 3 values"):
+        plotting.strip_with_curves(images, image_t, t, {"p(a)": [1, 2, 3]})
+    with pytest.raises(ValueError, match="captions"):
+        plotting.strip_with_curves(images, image_t, t, curves, captions=["x"])
