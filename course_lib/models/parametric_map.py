@@ -228,6 +228,19 @@ def build_parametric_map(code_size: int = 2, hidden: Sequence[int] = (256, 256),
     return model
 
 
+def _steps_per_execution(steps: int) -> int:
+    """A whole epoch per compiled call where Keras can: not on PyTorch (it allows no steps_per_execution) and
+    not under a tf.distribute strategy (Keras's multi-step loop over a distributed iterator fails there)."""
+    backend = keras.backend.backend()
+    if backend == "torch":
+        return 1
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return 1 if tf.distribute.has_strategy() else steps
+    return steps
+
+
 def train_parametric_map(model: ParametricMap, x: np.ndarray, neighbours: np.ndarray, epochs: int,
                          batch_size: int = 1024, seed: int = 0, decay: bool = True, decoder_epochs: int = 5,
                          decoder_batch_size: int = 256) -> dict[str, list[float]]:
@@ -255,9 +268,7 @@ def train_parametric_map(model: ParametricMap, x: np.ndarray, neighbours: np.nda
     optimizer = model.optimizer
     if not optimizer.built:  # built for every trainable weight, as Keras does when it reloads a checkpoint
         optimizer.build(model.trainable_weights)
-    # one compiled call per epoch (PyTorch runs step by step: Keras allows it no steps_per_execution)
-    model.compile(optimizer=optimizer, steps_per_execution=1 if keras.backend.backend() == "torch" else steps,
-                  jit_compile=False)
+    model.compile(optimizer=optimizer, steps_per_execution=_steps_per_execution(steps), jit_compile=False)
     rng = np.random.default_rng(seed)
     start_lr, epochs = float(ops.convert_to_numpy(optimizer.learning_rate)), int(epochs)
     history: dict[str, list[float]] = {"neighbour_loss": [], "decoder_loss": []}
