@@ -28,8 +28,9 @@ cost one forward pass (:meth:`ParametricMap.embed`), no refitting. The frozen fi
 PCA projection (``pca_dims``): the map stays a function of the pixels, training skips the gradient of the
 largest weight matrix, and every input direction has the same spread.
 
-Training runs through ``fit()`` on any backend (``compute_loss`` holds the loss); an epoch runs as one compiled
-call (``steps_per_execution``), which is what makes 100 epochs over 60,000 images affordable on a CPU. The
+Training runs through one ``fit()`` on any backend (``compute_loss`` holds the loss): each batch is a few
+integers per graph edge, indices into inputs projected once, and an epoch runs as one compiled call
+(``steps_per_execution``), which is what makes 100 epochs over 60,000 images affordable on a CPU. The
 settings of notebook 07 (batches of 1,024, a whitened PCA layer, 100 epochs) and what was measured on the
 way to them are in ``reports/full/NOTES.md``.
 """
