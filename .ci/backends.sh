@@ -11,13 +11,13 @@
 NOTEBOOKS_JAX="01 03 04 06 07 08"
 NOTEBOOKS_TORCH="01 03 06"
 #   JAX's list covers every custom training path in a notebook (VAE 03, GAN 04, the parametric map 07, the
-#   muddle's models 08, the kNN pipeline 06), PyTorch's the data path (01), the VAE (03) and the kNN pipeline (06); both lists together
-#   were sized to about 15 minutes of CI time (an estimate from the loaded runs below, not yet timed in CI). Measured on 2 busy cores (load 8-15),
-#   all passed: JAX 01 105 s, 02 746 s, 03 636 s, 04 396 s, 06 191 s, 07 223 s, 08 159 s; PyTorch 01 113 s,
-#   02 1454 s, 03 924 s, 06 175 s. Left out for time: 02 on both (plain conv autoencoders through Keras's own fit(), the
-#   heaviest smoke run), and on PyTorch, the slowest backend on a CPU, everything but 01, 03 and 06 (04, 07-09 not
-#   yet measured there). 09 on JAX was not measured yet. 05 is being rewritten: once its smoke run passes on a
-#   backend, add the one word "05" to that backend's list.
+#   muddle's models 08, the kNN pipeline 06); PyTorch's the data path (01), the VAE (03) and the kNN pipeline
+#   (06). Both lists together were sized to about 15 minutes of CI time (an estimate from the loaded runs
+#   below, not yet timed in CI). Measured on 2 busy cores (load 8-15), all passed: JAX 01 105 s, 02 746 s,
+#   03 636 s, 04 396 s, 06 191 s, 07 223 s, 08 159 s; PyTorch 01 113 s, 02 1454 s, 03 924 s, 06 175 s.
+#   Left out for time: 02 on both (plain conv autoencoders through Keras's own fit(), the heaviest smoke run);
+#   not yet measured: 09 on JAX, 04 and 07-09 on PyTorch (the slowest backend on a CPU). 05 is being
+#   rewritten: once its smoke run passes on a backend, add the one word "05" to that backend's list.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
