@@ -1,17 +1,50 @@
 #!/usr/bin/env bash
-# The JAX and PyTorch runs of CI (called by .ci/run when present): install both backends into the CI venv, then
-# run the backend tests and the models' unit tests under each. torch==2.13.0 is the CPU wheel pip finds on this
-# machine's disk (other versions pull multi-GB CUDA builds).
-# Subset that fits CI's time (2 cores): the unit tests of the model modules plus tests/test_backends.py and
-# tests/test_distribution.py; the notebooks' smoke profile runs on TensorFlow only (not yet measured on JAX/torch).
-set -euo pipefail
+# The JAX and PyTorch runs of CI (part 3 of .ci/run, which sets the smoke profile and the datasets). It installs
+# both backends into the CI venv (torch==2.13.0 is the CPU wheel pip finds on this machine's disk; other versions
+# pull multi-GB CUDA builds), then, under each backend:
+#   - tests/test_backends.py and tests/test_distribution.py on JAX and PyTorch (their TensorFlow cases ran in part 1);
+#   - the unit tests of the model modules;
+#   - the smoke profile of the notebooks listed below, two workers as in `course test`, each backend with an empty checkpoint
+#     cache of its own, so every model is trained on that backend (the cache key does not name the backend: with
+#     part 1's cache the notebooks would load TensorFlow's weights and test no training).
+# Which notebooks, and why (smoke, 2 cores, measured one at a time under load):
+NOTEBOOKS_JAX="01 03 04 06 07 08"
+NOTEBOOKS_TORCH="01 03 06 07"
+#   JAX's list covers every custom training path in a notebook (VAE 03, GAN 04, the parametric map 07, the
+#   muddle's models 08, the kNN pipeline 06); PyTorch's the data path (01), the VAE (03), the kNN pipeline
+#   (06) and the parametric map (07). Both lists together were sized to about 15 minutes of CI time (an estimate from the loaded runs
+#   below, not yet timed in CI). Measured on 2 busy cores (load 8-15), all passed: JAX 01 105 s, 02 746 s,
+#   03 636 s, 04 396 s, 06 191 s, 07 223 s, 08 159 s, 09 488 s; PyTorch 01 113 s, 02 1454 s, 03 924 s, 06 175 s, 07 171 s.
+#   Left out for time: 02 on both (plain conv autoencoders through Keras's own fit(), the heaviest smoke run)
+#   and 09 on JAX (its PriorAutoencoder and GMMPriorHead train on every backend in tests/test_backends.py);
+#   on PyTorch 04 passed (380 s) but is left out for time, 08 fails its smoke check "examiner's muddle rate 0.025 < 0.05" (other random numbers, not an error), 09 not yet measured. 05 is being
+#   rewritten: once its smoke run passes on a backend, add the one word "05" to that backend's list.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-$PY -m pip install -q jax "torch==2.13.0"
+export COURSE_PROFILE="${COURSE_PROFILE:-smoke}"
+$PY -m pip install -q jax "torch==2.13.0" || exit 1
 MODEL_TESTS="tests/test_vae.py tests/test_gan.py tests/test_priors.py tests/test_cluster_prior.py
-             tests/test_translation.py tests/test_parametric_map.py"
-$PY -m pytest -q tests/test_backends.py tests/test_distribution.py
+             tests/test_translation.py tests/test_vae_gan.py tests/test_parametric_map.py
+             tests/test_autoencoders.py tests/test_losses.py tests/test_classifiers.py"
+
+status=0
+run() {  # run COMMAND...: remember a failure, keep going (both backends always run)
+    echo "== $*"
+    "$@" || status=1
+}
+notebook_paths() {  # notebook_paths NN...: the notebook files with those numbers
+    local nn
+    for nn in "$@"; do ls notebooks/"${nn}"_*.ipynb; done
+}
+
+run $PY -m pytest -q -k "not tensorflow" tests/test_backends.py tests/test_distribution.py
 for backend in jax torch; do
-    echo "== unit tests of the models under KERAS_BACKEND=$backend"
-    KERAS_BACKEND=$backend $PY -m pytest -q $MODEL_TESTS
+    run env KERAS_BACKEND=$backend $PY -m pytest -q $MODEL_TESTS
+    [ "$backend" = jax ] && numbers=$NOTEBOOKS_JAX || numbers=$NOTEBOOKS_TORCH
+    cache="$(mktemp -d)"
+    run env KERAS_BACKEND=$backend COURSE_CHECKPOINT_DIR="$cache" TEST_JOBS=2 \
+        $PY -m course_tools.cli test $(notebook_paths $numbers)
+    rm -rf "$cache"
 done
+exit $status

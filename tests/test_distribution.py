@@ -7,8 +7,6 @@ Each run is :data:`tests.test_backends.SCRIPT`, unchanged, with the distribution
 
 from __future__ import annotations
 
-import pytest
-
 from test_backends import FAMILIES, SCRIPT, run_on
 
 JAX_PREFIX = r"""
@@ -29,14 +27,9 @@ with strategy.scope():
 """
 
 
-# Known gap: the parametric map's training fails under a MirroredStrategy (a TensorFlow graph error inside its
-# per-epoch fit); under JAX's DataParallel it trains. Left out of the TensorFlow run until that is fixed.
-PMAP_BLOCK = SCRIPT[SCRIPT.index("flat = x.reshape"):SCRIPT.index('print("RESULT')]
-
-
-def check(result: dict, backend: str, families=FAMILIES) -> None:
+def check(result: dict, backend: str) -> None:
     assert result["backend"] == backend
-    for family in families:
+    for family in FAMILIES:
         first, last = result[family]
         assert last < first, f"{family} data-parallel on {backend}: loss {first:.4f} -> {last:.4f}"
 
@@ -47,5 +40,5 @@ def test_every_family_trains_data_parallel_on_two_jax_devices():
 
 
 def test_every_family_trains_under_a_tensorflow_mirrored_strategy_on_two_cpus():
-    result = run_on("tensorflow", f"BODY = {SCRIPT.replace(PMAP_BLOCK, '')!r}\n" + TF_WRAPPER)
-    check(result, "tensorflow", [f for f in FAMILIES if f != "parametric_map"])
+    result = run_on("tensorflow", f"BODY = {SCRIPT!r}\n" + TF_WRAPPER)
+    check(result, "tensorflow")

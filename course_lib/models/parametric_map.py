@@ -28,8 +28,9 @@ cost one forward pass (:meth:`ParametricMap.embed`), no refitting. The frozen fi
 PCA projection (``pca_dims``): the map stays a function of the pixels, training skips the gradient of the
 largest weight matrix, and every input direction has the same spread.
 
-Training runs through ``fit()`` on any backend (``compute_loss`` holds the loss); an epoch runs as one compiled
-call (``steps_per_execution``), which is what makes 100 epochs over 60,000 images affordable on a CPU. The
+Training runs through one ``fit()`` on any backend (``compute_loss`` holds the loss): each batch is a few
+integers per graph edge, indices into inputs projected once, and an epoch runs as one compiled call
+(``steps_per_execution``), which is what makes 100 epochs over 60,000 images affordable on a CPU. The
 settings of notebook 07 (batches of 1,024, a whitened PCA layer, 100 epochs) and what was measured on the
 way to them are in ``reports/full/NOTES.md``.
 """
@@ -105,6 +106,11 @@ class ParametricMap(LossTrackers, keras.Model):
         self.decoder = keras.Sequential([*(layers.Dense(h, activation="relu") for h in reversed(self.hidden)),
                                          layers.Dense(INPUT_DIM, activation="sigmoid")], name="decoder")
         self.track_losses("neighbour_loss")
+        self._hold_edge_inputs(None)
+
+    def _hold_edge_inputs(self, inputs) -> None:
+        """Set (or clear, with None) the projected images that training edges index; kept out of the weights."""
+        object.__setattr__(self, "_edge_inputs", None if inputs is None else ops.convert_to_tensor(inputs))
 
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments (the checkpoint key hashes them)."""
@@ -145,20 +151,22 @@ class ParametricMap(LossTrackers, keras.Model):
         return self.set_projection(pca.mean_, pca.components_, scale)
 
     def call(self, x, training: bool = False):
-        """Map positions of flat images. In ``fit()`` the batch is a pair of projected inputs that
-        ``compute_loss`` reads itself, so a pair (or any training batch) passes through untouched."""
-        if training or isinstance(x, (tuple, list)):
+        """Map positions of flat images. In ``fit()`` the batch is graph edges that ``compute_loss`` reads
+        itself, so a training batch passes through untouched."""
+        if training or self._edge_inputs is not None:
             return x
         return self.encoder(x, training=training)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
-        """``fit()``'s loss (any backend): :func:`cauchy_infonce` on a batch of (anchor, partner) projections."""
-        if not isinstance(x, (tuple, list)) or len(x) != 2:
+        """``fit()``'s loss (any backend): :func:`cauchy_infonce` on a batch of graph edges, (B, 2) indices
+        into the projected training images that :func:`train_parametric_map` holds for the duration of training
+        (so an epoch's data is a few integers per edge, and every epoch runs in one ``fit()``)."""
+        if self._edge_inputs is None:
             raise ValueError("a ParametricMap learns from neighbour pairs, not from (x, y): "
                              "train it with course_lib.models.parametric_map.train_parametric_map")
-        anchor, partner = x
-        z = self.head_forward(ops.concatenate([anchor, partner], axis=0), training=training)  # both ends at once
-        batch = ops.shape(anchor)[0]
+        ends = ops.concatenate([x[:, 0], x[:, 1]], axis=0)                       # anchors, then their partners
+        z = self.head_forward(ops.take(self._edge_inputs, ends, axis=0), training=training)  # both at once
+        batch = ops.shape(x)[0]
         loss = cauchy_infonce(z[:batch], z[batch:], self.alpha, self.exaggeration)
         self.update_losses({"neighbour_loss": loss})
         return loss
@@ -212,6 +220,19 @@ def build_parametric_map(code_size: int = 2, hidden: Sequence[int] = (256, 256),
     return model
 
 
+def _steps_per_execution(steps: int) -> int:
+    """A whole epoch per compiled call where Keras can: not on PyTorch (it allows no steps_per_execution) and
+    not under a tf.distribute strategy (Keras's multi-step loop over a distributed iterator fails there)."""
+    backend = keras.backend.backend()
+    if backend == "torch":
+        return 1
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return 1 if tf.distribute.has_strategy() else steps
+    return steps
+
+
 def train_parametric_map(model: ParametricMap, x: np.ndarray, neighbours: np.ndarray, epochs: int,
                          batch_size: int = 1024, seed: int = 0, decay: bool = True, decoder_epochs: int = 5,
                          decoder_batch_size: int = 256) -> dict[str, list[float]]:
@@ -220,7 +241,8 @@ def train_parametric_map(model: ParametricMap, x: np.ndarray, neighbours: np.nda
     1. The encoder, with :func:`cauchy_infonce` on graph edges, through ``fit()``: each epoch, every training
        image is an anchor once, paired with one of its ``k`` neighbours drawn at random; ``batch_size`` is also
        the number of candidates in the loss's denominator (B - 1 negatives: more negatives, closer to t-SNE).
-       Inputs are projected once, and ``steps_per_execution`` runs a whole epoch per compiled call.
+       Inputs are projected once and each batch is (B, 2) indices into them; one ``fit()`` runs every epoch,
+       and ``steps_per_execution`` a whole epoch per compiled call.
     2. The decoder, with the codes frozen: it learns to draw the map (mean squared error to the image), so
        the model stays an autoencoder without the reconstruction pulling the layout away from the neighbours.
     """
@@ -235,25 +257,29 @@ def train_parametric_map(model: ParametricMap, x: np.ndarray, neighbours: np.nda
         raise ValueError("the map has no optimizer: create it with build_parametric_map")
     batch = min(int(batch_size), n)
     steps, k = n // batch, neighbours.shape[1]
-    inputs = model.project(flat)
     optimizer = model.optimizer
     if not optimizer.built:  # built for every trainable weight, as Keras does when it reloads a checkpoint
         optimizer.build(model.trainable_weights)
-    # one compiled call per epoch (PyTorch runs step by step: Keras allows it no steps_per_execution)
-    model.compile(optimizer=optimizer, steps_per_execution=1 if keras.backend.backend() == "torch" else steps,
-                  jit_compile=False)
+    model.compile(optimizer=optimizer, steps_per_execution=_steps_per_execution(steps), jit_compile=False)
+    # every epoch, every image an anchor once (full batches only: the batch is the loss's negatives), with one
+    # of its k neighbours drawn at random; all epochs' edges in one array, so one fit() runs the whole stage
     rng = np.random.default_rng(seed)
-    start_lr, epochs = float(ops.convert_to_numpy(optimizer.learning_rate)), int(epochs)
-    history: dict[str, list[float]] = {"neighbour_loss": [], "decoder_loss": []}
-    for epoch in range(epochs):  # stage 1: the loss reaches the encoder's head only (the decoder gets no gradient)
-        if decay:  # linear decay to 0: the last epochs settle the fine, local arrangement
-            optimizer.learning_rate = start_lr * (1.0 - epoch / epochs)
-        # every image an anchor once (full batches only: the batch is the loss's negatives), with one of
-        # its k neighbours drawn at random; arrays, so fit() slices them inside its compiled loop
+    edges = []
+    for _ in range(int(epochs)):
         rows = rng.permutation(n)[:steps * batch]
-        partner = neighbours[rows, rng.integers(0, k, len(rows))]
-        fitted = model.fit((inputs[rows], inputs[partner]), batch_size=batch, epochs=1, shuffle=False, verbose=0)
-        history["neighbour_loss"].append(float(fitted.history["neighbour_loss"][-1]))
+        edges.append(np.stack([rows, neighbours[rows, rng.integers(0, k, len(rows))]], axis=1).astype(np.int32))
+    start_lr, epochs = float(ops.convert_to_numpy(optimizer.learning_rate)), int(epochs)
+    # linear decay to 0, once per epoch: the last epochs settle the fine, local arrangement
+    schedule = [keras.callbacks.LearningRateScheduler(lambda epoch: start_lr * (1.0 - epoch / epochs))] if decay else []
+    history: dict[str, list[float]] = {"neighbour_loss": [], "decoder_loss": []}
+    model._hold_edge_inputs(model.project(flat))
+    try:  # stage 1: the loss reaches the encoder's head only (the decoder gets no gradient)
+        if epochs > 0:
+            fitted = model.fit(np.concatenate(edges), batch_size=batch, epochs=epochs, steps_per_epoch=steps,
+                               shuffle=False, callbacks=schedule, verbose=0)
+            history["neighbour_loss"] = [float(v) for v in fitted.history["neighbour_loss"]]
+    finally:
+        model._hold_edge_inputs(None)
     if decoder_epochs > 0:
         drawer = keras.Sequential([model.decoder])      # a throw-away wrapper, so the map keeps its own optimizer
         drawer.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse", jit_compile=False)
