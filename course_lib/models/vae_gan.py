@@ -88,6 +88,7 @@ def build_latent_classifier(latent_dim: int = 32, hidden: int = 64) -> keras.Seq
 
 def gaussian_kl(mean, log_var):
     """KL(N(mean, exp(log_var)) || N(0, I)), averaged over the batch and the latent units."""
+    mean, log_var = ops.convert_to_tensor(mean), ops.convert_to_tensor(log_var)  # NumPy in works on every backend
     return ops.mean(0.5 * (ops.square(mean) + ops.exp(log_var) - 1.0 - log_var))
 
 
