@@ -125,7 +125,7 @@ def test_the_rule_catches_vacuous_values(monkeypatch):
     """The test itself can fail: a share of 1, a chance-level accuracy and an empty row list are each caught."""
     for key, value in [("max_class_share", 1.0), ("min_cgan_agreement", 0.1), ("min_kannada", {"1%": 0.0}),
                        ("min_dig", {}), ("beat_pca_sizes", []), ("min_unknown_score", 0.9)]:
-        with pytest.raises(AssertionError):
+        with pytest.raises(AssertionError, match=r"^99_example"):
             test_no_threshold_is_vacuous("99_example", "smoke", key, value)
 
 

@@ -22,11 +22,8 @@ Images may be uint8 (N, 28, 28) in [0, 255] or float (N, 28, 28[, 1]) in [0, 1].
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras
 import numpy as np

@@ -12,9 +12,6 @@ with :func:`~course_lib.models.priors.gmm_assign` (nearest component centre).
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras
 import numpy as np

@@ -29,12 +29,9 @@ TensorFlow, 2-3x faster on a CPU for networks this small.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras
 import numpy as np

@@ -7,9 +7,6 @@ the models' ``compute_loss``.
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras
 import numpy as np

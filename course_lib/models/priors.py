@@ -14,9 +14,6 @@ model and no discriminator. The kernel width sets what the estimates can see (:f
 from __future__ import annotations
 
 import math
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras
 import numpy as np

@@ -20,10 +20,7 @@ same labelled Kannada images.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
-
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras
 import numpy as np

@@ -21,9 +21,6 @@ are reported in nats (Burda et al. 2016). Losses per image, in nats:
 from __future__ import annotations
 
 import math
-import os
-
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras
 import numpy as np

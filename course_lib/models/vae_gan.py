@@ -24,10 +24,7 @@ the same ``keras.ops`` objectives. Training arrays are the dict of
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras
 import numpy as np
