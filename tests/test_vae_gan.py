@@ -11,14 +11,7 @@ import pytest
 from course_lib.models import translation as tr
 from course_lib.models import vae_gan as vg
 from conftest import built
-from test_translation import fake_digits
-
-
-@pytest.fixture(scope="module")
-def domains():
-    xk, yk = fake_digits(256, 0)
-    xm, ym = fake_digits(256, 1, shift=1)
-    return xk, yk, xm, ym
+from test_translation import domains  # noqa: F401  (the two scripts' fake digits, a shared fixture)
 
 
 def small_model(**kwargs) -> vg.VAEGANTranslator:

@@ -274,6 +274,21 @@ def _as_float(x):
     return x / 255.0
 
 
+def loss_weights(weights: Mapping[str, float] | None, defaults: Mapping[str, float]) -> dict[str, float]:
+    """``defaults`` with the given ``weights`` put in (as floats); an unknown name is a clear error."""
+    unknown = set(weights or {}) - set(defaults)
+    if unknown:
+        raise ValueError(f"unknown loss weights {sorted(unknown)}; known: {sorted(defaults)}")
+    return {**defaults, **{k: float(v) for k, v in (weights or {}).items()}}
+
+
+def _check_sizes(style_dim: int, width: int, hidden: int, confidence: float) -> None:
+    if style_dim < 1 or width < 1 or hidden < 1:
+        raise ValueError("style_dim, width and hidden must be >= 1")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+
+
 def check_domain(domain: str) -> str:
     """``domain`` if it is one of :data:`DOMAINS`, else a clear error."""
     if domain not in DOMAINS:
@@ -337,14 +352,8 @@ class SharedLatentTranslator(LossTrackers, keras.Model):
                  weights: Mapping[str, float] | None = None, confidence: float = 0.95,
                  judge: keras.Model | None = None, semantic_batch: int = 32, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
-        if style_dim < 1 or width < 1 or hidden < 1:
-            raise ValueError("style_dim, width and hidden must be >= 1")
-        if not 0.0 < confidence < 1.0:
-            raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
-        unknown = set(weights or {}) - set(DEFAULT_WEIGHTS)
-        if unknown:
-            raise ValueError(f"unknown loss weights {sorted(unknown)}; known: {sorted(DEFAULT_WEIGHTS)}")
-        self.loss_weights_ = {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in (weights or {}).items()}}
+        _check_sizes(style_dim, width, hidden, confidence)
+        self.loss_weights_ = loss_weights(weights, DEFAULT_WEIGHTS)
         if self.loss_weights_["semantic"] > 0 and judge is None:
             raise ValueError("weights['semantic'] > 0 needs the frozen MNIST judge: pass judge=mnist_judge().model")
         self.style_dim, self.width, self.hidden = int(style_dim), int(width), int(hidden)
@@ -572,14 +581,8 @@ class FixMatchClassifier(LossTrackers, keras.Model):
     def __init__(self, style_dim: int = 16, width: int = 32, hidden: int = 256,
                  weights: Mapping[str, float] | None = None, confidence: float = 0.95, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
-        if style_dim < 1 or width < 1 or hidden < 1:
-            raise ValueError("style_dim, width and hidden must be >= 1")
-        if not 0.0 < confidence < 1.0:
-            raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
-        unknown = set(weights or {}) - set(FIXMATCH_WEIGHTS)
-        if unknown:
-            raise ValueError(f"unknown loss weights {sorted(unknown)}; known: {sorted(FIXMATCH_WEIGHTS)}")
-        self.loss_weights_ = {**FIXMATCH_WEIGHTS, **{k: float(v) for k, v in (weights or {}).items()}}
+        _check_sizes(style_dim, width, hidden, confidence)
+        self.loss_weights_ = loss_weights(weights, FIXMATCH_WEIGHTS)
         self.style_dim, self.width, self.hidden = int(style_dim), int(width), int(hidden)
         self.confidence, self.seed = float(confidence), int(seed)
         self.stems = {"kannada": build_stem("kannada", width)}

@@ -33,7 +33,8 @@ from keras import layers, ops
 from course_lib.models.losses import LossTrackers
 from course_lib.models.gan import GAN, _BothPlayers, _xla_helps, build_discriminator
 from course_lib.models.translation import (ARRAY_KEYS, DOMAINS, NUM_CLASSES, _as_float, _bce, _ce, batched_numpy,
-                                           check_domain, check_training_arrays, fit_in_chunks)
+                                           check_domain, check_training_arrays, fit_in_chunks,
+                                           loss_weights)
 
 #: Loss weights of the translator (UNIT's ratios: reconstruction and cycle 10x the GAN term, KL 1/100 of it).
 DEFAULT_WEIGHTS: dict[str, float] = {"reconstruction": 1.0, "kl": 0.01, "gan": 0.1, "cycle": 1.0, "classifier": 0.1}
@@ -105,10 +106,7 @@ class VAEGANTranslator(LossTrackers, keras.Model):
         super().__init__(**kwargs)
         if latent_dim < 1 or width < 1 or hidden < 1:
             raise ValueError(f"latent_dim, width and hidden must be >= 1, got {latent_dim}, {width}, {hidden}")
-        unknown = set(weights or {}) - set(DEFAULT_WEIGHTS)
-        if unknown:
-            raise ValueError(f"unknown loss weights {sorted(unknown)}; known: {sorted(DEFAULT_WEIGHTS)}")
-        self.loss_weights_ = {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in (weights or {}).items()}}
+        self.loss_weights_ = loss_weights(weights, DEFAULT_WEIGHTS)
         if any(v < 0 for v in self.loss_weights_.values()):
             raise ValueError(f"loss weights must be >= 0, got {self.loss_weights_}")
         self.latent_dim, self.width, self.hidden, self.seed = int(latent_dim), int(width), int(hidden), int(seed)
