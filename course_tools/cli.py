@@ -37,6 +37,11 @@ def _pytest(args: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *args], cwd=_repo_root())
 
 
+def _workers() -> list[str]:
+    """pytest-xdist's arguments for TEST_JOBS workers (default 2, the cores CI has), a whole file per worker."""
+    return ["-n", os.environ.get("TEST_JOBS", "2"), "--dist", "loadfile"]
+
+
 def lab(args: list[str]) -> int:
     """JupyterLab on notebooks/, in this environment's Python (no PATH lookup: works the same on Windows)."""
     return subprocess.call([sys.executable, "-m", "jupyterlab", "--notebook-dir=notebooks", *args], cwd=_repo_root())
@@ -45,15 +50,15 @@ def lab(args: list[str]) -> int:
 def test(args: list[str]) -> int:
     """The whole suite. TEST_JOBS pytest-xdist workers (default 2); ``--dist loadfile`` keeps a notebook's cells
     in one kernel on one worker. An explicit list of tests in ``args`` replaces ``tests notebooks``."""
-    jobs = os.environ.get("TEST_JOBS", "2")
     paths = [] if any(not a.startswith("-") for a in args) else ["tests", "notebooks"]
-    return _pytest(["-n", jobs, "--dist", "loadfile", "--nbval-lax", "--nbval-current-env", *args, *paths])
+    return _pytest([*_workers(), "--nbval-lax", "--nbval-current-env", *args, *paths])
 
 
 def unit(args: list[str]) -> int:
-    """The fast tier: unit tests, without those marked slow or browser (under two minutes on 2 cores)."""
+    """The fast tier: unit tests, without those marked slow or browser, on TEST_JOBS workers as in ``course test``
+    (a module's fixtures stay in one process). ``-n 0`` in ``args`` runs them in this process, e.g. for pdb."""
     paths = [] if any(not a.startswith("-") for a in args) else ["tests"]
-    return _pytest(["-m", FAST_TIER, *args, *paths])
+    return _pytest([*_workers(), "-m", FAST_TIER, *args, *paths])
 
 
 def _module_main(module: str) -> Callable[[list[str]], int]:

@@ -2,6 +2,8 @@
 
 Keras reads KERAS_BACKEND once, at import, so each backend gets its own subprocess; a backend whose package is
 not installed is skipped (CI installs jax and torch in .ci/backends.sh).
+Marked slow: a fresh interpreter per backend makes these integration tests; each family's
+training path is also checked in-process by its own module's tests in the fast tier.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 

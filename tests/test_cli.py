@@ -36,8 +36,10 @@ def test_every_readme_command_exists_and_unknown_ones_are_refused(capsys):
 def test_the_fast_tier_leaves_out_slow_and_browser_tests(monkeypatch):
     calls = []
     monkeypatch.setattr(subprocess, "call", lambda cmd, cwd: calls.append(cmd) or 0)
+    monkeypatch.delenv("TEST_JOBS", raising=False)
     assert cli.main(["unit"]) == 0 and cli.main(["test"]) == 0 and cli.main(["unit", "tests/test_vae.py"]) == 0
     assert calls[0][-3:] == ["-m", "not slow and not browser", "tests"]
+    assert calls[0][calls[0].index("-n") + 1] == "2" and "loadfile" in calls[0]  # both cores, a file per worker
     assert calls[1][-2:] == ["tests", "notebooks"] and "--nbval-lax" in calls[1]
     assert calls[2][-1] == "tests/test_vae.py" and "tests" not in calls[2]
 
