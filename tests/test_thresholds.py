@@ -36,6 +36,7 @@ FLOORS: dict[str, tuple[float, float, str]] = {
     "min_head_kannada": (CHANCE_10, 0.05, "a guess among ten digits"),
     "min_feature_accuracy": (CHANCE_10, 0.05, "a guess among ten classes"),
     "min_best_accuracy": (CHANCE_10, 0.05, "a guess among ten digits"),
+    "min_best_median": (CHANCE_10, 0.05, "a guess among ten digits"),
     "min_reference_knn": (CHANCE_10, 0.05, "a guess among ten digits"),
     "min_param_knn": (CHANCE_10, 0.05, "a guess among ten classes"),
     "min_cnn_accuracy": (CHANCE_10, 0.05, "a guess among ten classes"),
