@@ -65,6 +65,8 @@ def test_bad_inputs_give_clear_errors(domains):
         vg.VAEGANTranslator(weights={"gan": -1.0})
     with pytest.raises(ValueError, match="latent_dim, width and hidden"):
         vg.VAEGANTranslator(latent_dim=0)
+    with pytest.raises(ValueError, match="confidence"):
+        vg.VAEGANTranslator(confidence=1.0)
     with pytest.raises(ValueError, match="build the VAE-GAN"):
         vg.VAEGANTranslator(latent_dim=2, width=2, hidden=4).compile()
     model = small_model()
@@ -86,10 +88,12 @@ def test_training_moves_both_players_and_teaches_the_latent_classifier(domains):
     g_before = [w.copy() for w in model.heads["mnist"].get_weights()]
     history = vg.train_vae_gan(model, arrays, epochs=6, batch_size=32, learning_rate=3e-3, points_per_epoch=1,
                                jit_compile=False, verbose=0)
-    for key in ("loss", "reconstruction", "kl", "gan", "cycle", "classifier", "d_loss", "d_real", "d_fake"):
+    for key in ("loss", "reconstruction", "kl", "gan", "cycle", "classifier", "cycle_class", "d_loss", "d_real",
+                "d_fake"):
         assert len(history[key]) == 6 and np.all(np.isfinite(history[key])), key
     assert history["reconstruction"][-1] < history["reconstruction"][0]
     assert history["classifier"][-1] < history["classifier"][0]
+    assert history["cycle_class"][0] > 0   # the re-encoded translations are read by the latent classifier
     assert any(not np.array_equal(a, b) for a, b in zip(d_before, model.discriminators["mnist"].get_weights()))
     assert any(not np.array_equal(a, b) for a, b in zip(g_before, model.heads["mnist"].get_weights()))
     # the latent classifier reads the bar position of both scripts (chance is 0.1)
@@ -107,3 +111,18 @@ def test_fit_or_load_trains_once_and_keys_on_the_weights(course_env, domains):
     np.testing.assert_allclose(again.model.translate(xk[:4], "kannada", "mnist"),
                                first.model.translate(xk[:4], "kannada", "mnist"), atol=1e-5)
     assert not vg.fit_or_load_vae_gan("nb", "vaegan", arrays, weights={"gan": 0.5}, **kwargs).loaded
+
+
+def test_the_class_cycle_term_reads_the_reencoded_translations(domains):
+    xk, yk, xm, ym = domains
+    arrays = tr.training_arrays(xk, yk, np.arange(40), xm, ym, seed=0, length=32)
+    batch = {k: v[:32] for k, v in arrays.items()}
+    on, off = small_model(), small_model(weights={"cycle_class": 0.0})
+    _, terms_on, _ = on.translator_objective(batch)
+    _, terms_off, _ = off.translator_objective(batch)
+    assert float(terms_on["cycle_class"]) > 0 and float(terms_off["cycle_class"]) == 0.0
+    # with the same weights, the total differs by exactly the weighted class-cycle term
+    off.set_weights(on.get_weights())
+    loss_on, terms_on, _ = on.translator_objective(batch, training=False)
+    loss_off, _, _ = off.translator_objective(batch, training=False)
+    assert float(loss_on) - float(loss_off) == pytest.approx(float(terms_on["cycle_class"]), rel=1e-3)
