@@ -8,19 +8,27 @@
 #     cache of its own, so every model is trained on that backend (the cache key does not name the backend: with
 #     part 1's cache the notebooks would load TensorFlow's weights and test no training).
 # Which notebooks, and why (smoke, 2 cores, measured one at a time under load):
-NOTEBOOKS_JAX="01 03 04 06 07 08"
+NOTEBOOKS_JAX="01 03 04 05 06 07 08"
 NOTEBOOKS_TORCH="01 03 06 07"
-#   JAX's list covers every custom training path in a notebook (VAE 03, GAN 04, the parametric map 07, the
-#   muddle's models 08, the kNN pipeline 06); PyTorch's the data path (01), the VAE (03), the kNN pipeline
-#   (06) and the parametric map (07). Timed in a CI-like run (fresh clone, quiet 2 cores): this whole script 1047 s, of
-#   which the notebooks 240 s under JAX and 180 s under PyTorch, the JAX model tests 407 s.
+#   JAX's list covers every custom training path in a notebook (VAE 03, GAN 04, the translator, the FixMatch-only
+#   classifier and the VAE-GAN 05, the parametric map 07, the muddle's models 08, the kNN pipeline 06); PyTorch's
+#   the data path (01), the VAE (03), the kNN pipeline (06) and the parametric map (07). Timed in a
+#   CI-like run (fresh clone, quiet 2 cores), before 05 joined: this whole script 1047 s, of which the notebooks
+#   240 s under JAX and 180 s under PyTorch, the JAX model tests 407 s.
 #   Earlier, one at a time on 2 busy cores (load 8-15), all passed: JAX 01 105 s, 02 746 s,
 #   03 636 s, 04 396 s, 06 191 s, 07 223 s, 08 159 s, 09 488 s; PyTorch 01 113 s, 02 1454 s, 03 924 s, 06 175 s, 07 171 s.
+#   05 (load 13-18, empty cache, so the shared MNIST judge and examiner train too): TensorFlow 980 s wall, 228 CPU s;
+#   JAX 1635 s wall, 358 CPU s. Its smoke translator trains in batches of 32 (twice the steps of 64 over the same
+#   images): with 64 its decoders barely followed the class code in the short run and JAX missed the 1 % floor
+#   (0.185 < 0.20 under the examiner); now 1 % reads 0.525 on TensorFlow and 0.43 on JAX (Dig-MNIST 0.345, 0.323;
+#   floor 0.15), with COURSE_SEED=7 0.438 on JAX (Dig-MNIST 0.352). On PyTorch 05 is left out for time: its two smoke VAE-GANs alone ran past nbval's 2,000 s cell
+#   timeout (load 13-20; 605 CPU s for the whole run up to there), the translator not yet reached.
 #   Left out for time: 02 on both (plain conv autoencoders through Keras's own fit(), the heaviest smoke run)
 #   and 09 on JAX (its PriorAutoencoder and GMMPriorHead train on every backend in tests/test_backends.py);
-#   on PyTorch 04 passed (380 s) but is left out for time, 08 fails its smoke check "examiner's muddle rate 0.025 < 0.05" (other random numbers, not an error), 09 not yet measured. 05 misses its
-#   smoke floor on JAX (its short smoke training leaves the translations to the judge's term; not a JAX bug): once its
-#   smoke run passes on a backend, add the one word "05" to that backend's list.
+#   on PyTorch 04 passed (380 s) but is left out for time, 08 fails its smoke check "examiner's muddle rate >= 0.05"
+#   on some random numbers on every backend (TensorFlow too: COURSE_SEED 1234 0.095, 42 0.085, 7 0.000, where the
+#   smoke judge reads no image of any method as muddled), so its smoke floor needs a fix before it can join; 09 not
+#   yet measured.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python

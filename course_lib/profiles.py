@@ -219,7 +219,7 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # translations are recorded against the reference's chart, not asserted); floors for the class head and the same-labels CNN of the main row.
         "smoke": {"rows": ["10", "1%"], "vae_gan_rows": ["none", "1%"], "n_kannada": 3_000, "n_mnist": 3_000,
                   "n_test": 400, "n_dig": 400,
-                  "epochs": 3, "batch_size": 64, "learning_rate": 2e-3, "style_dim": 16, "width": 16,
+                  "epochs": 3, "batch_size": 32, "learning_rate": 2e-3, "style_dim": 16, "width": 16,
                   "confidence": 0.95, "weights": {"semantic": 1.0, "cycle_class": 0.0}, "semantic_batch": 16,
                   "vae_gan_epochs": 3, "vae_gan_batch": 64, "vae_gan_learning_rate": 1e-3, "vae_gan_latent_dim": 32,
                   "vae_gan_width": 16, "vae_gan_weights": {},
