@@ -36,7 +36,7 @@ export COURSE_PROFILE="${COURSE_PROFILE:-smoke}"
 $PY -m pip install -q jax "torch==2.13.0" || exit 1
 MODEL_TESTS="tests/test_vae.py tests/test_gan.py tests/test_priors.py tests/test_cluster_prior.py
              tests/test_translation.py tests/test_vae_gan.py tests/test_parametric_map.py
-             tests/test_autoencoders.py tests/test_losses.py"
+             tests/test_autoencoders.py tests/test_losses.py tests/test_classifiers.py"
 
 status=0
 run() {  # run COMMAND...: remember a failure, keep going (both backends always run)
