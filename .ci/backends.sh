@@ -13,8 +13,8 @@ NOTEBOOKS_TORCH="01 03 06 07"
 #   JAX's list covers every custom training path in a notebook (VAE 03, GAN 04, the translator, the FixMatch-only
 #   classifier and the VAE-GAN 05, the parametric map 07, the muddle's models 08, the kNN pipeline 06); PyTorch's
 #   the data path (01), the VAE (03), the kNN pipeline (06) and the parametric map (07). Timed in a
-#   CI-like run (fresh clone, quiet 2 cores), before 05 joined: this whole script 1047 s, of which the notebooks
-#   240 s under JAX and 180 s under PyTorch, the JAX model tests 407 s.
+#   CI-like run (fresh clone, quiet 2 cores, 05 on JAX's list): this whole script 1172 s, of which the notebooks
+#   384 s under JAX and 171 s under PyTorch, the JAX model tests 402 s (before 05 joined: 1047 s, JAX notebooks 240 s).
 #   Earlier, one at a time on 2 busy cores (load 8-15), all passed: JAX 01 105 s, 02 746 s,
 #   03 636 s, 04 396 s, 06 191 s, 07 223 s, 08 159 s, 09 488 s; PyTorch 01 113 s, 02 1454 s, 03 924 s, 06 175 s, 07 171 s.
 #   05 (load 13-18, empty cache, so the shared MNIST judge and examiner train too): TensorFlow 980 s wall, 228 CPU s;
