@@ -72,15 +72,10 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
     },
     # The two MNIST classifiers of course_lib.models.classifiers: the judge (may be used in losses and for
     # selection) and the examiner (another architecture and seed; only ever scores results).
-    # width: the judge's first convolutions (24 takes two thirds of the CPU time of 32; see reports/lecture/NOTES.md
-    # for why the lecture profile keeps 32).
     "shared_mnist_judge": {
-        "smoke": {"n_train": 4_000, "epochs": 2, "batch_size": 64, "width": 32, "n_test": 2_000,
-                  "min_test_accuracy": 0.80},
-        "lecture": {"n_train": 60_000, "epochs": 3, "batch_size": 64, "width": 32, "n_test": 10_000,
-                    "min_test_accuracy": 0.993},
-        "full": {"n_train": 60_000, "epochs": 6, "batch_size": 64, "width": 32, "n_test": 10_000,
-                 "min_test_accuracy": 0.994},
+        "smoke": {"n_train": 4_000, "epochs": 2, "batch_size": 64, "n_test": 2_000, "min_test_accuracy": 0.80},
+        "lecture": {"n_train": 60_000, "epochs": 3, "batch_size": 64, "n_test": 10_000, "min_test_accuracy": 0.993},
+        "full": {"n_train": 60_000, "epochs": 6, "batch_size": 64, "n_test": 10_000, "min_test_accuracy": 0.994},
     },
     "shared_mnist_examiner": {
         "smoke": {"n_train": 4_000, "epochs": 2, "batch_size": 64, "n_test": 2_000, "min_test_accuracy": 0.80},

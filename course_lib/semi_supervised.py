@@ -421,6 +421,11 @@ class DrawStats:
         return float(np.mean(self.accuracy))
 
     @property
+    def median_accuracy(self) -> float:
+        """The typical draw: one failing draw in ten moves the mean by points, the median hardly."""
+        return float(np.median(self.accuracy))
+
+    @property
     def std_accuracy(self) -> float:
         return float(np.std(self.accuracy))
 

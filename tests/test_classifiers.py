@@ -66,7 +66,7 @@ def test_training_lowers_the_loss_and_wrapper_answers():
         judge.accuracy(x, y[:-1])
 
 
-def _tiny_mnist(monkeypatch, **judge_sizes):
+def _tiny_mnist(monkeypatch):
     from course_lib import data, profiles
 
     rng = np.random.default_rng(0)
@@ -74,9 +74,8 @@ def _tiny_mnist(monkeypatch, **judge_sizes):
     y = (np.arange(200) % 10).astype(np.uint8)
     monkeypatch.setattr(data, "load", lambda name, split="train": (x, y))
     for role in classifiers.ROLES.values():
-        extra = judge_sizes if role is classifiers.ROLES["judge"] else {}
         monkeypatch.setitem(profiles.SIZES, role.sizes_key, {
-            p: {"n_train": 100, "epochs": 1, "batch_size": 50, "n_test": 100, "min_test_accuracy": 0.0, **extra}
+            p: {"n_train": 100, "epochs": 1, "batch_size": 50, "n_test": 100, "min_test_accuracy": 0.0}
             for p in ("smoke", "lecture", "full")})
     classifiers._cached_classifier.cache_clear()
 
@@ -111,12 +110,3 @@ def test_judge_and_examiner_are_separate_checkpoints(course_env, monkeypatch):
     assert examiner.model.name != judge.model.name
     classifiers._cached_classifier.cache_clear()
 
-
-def test_the_sizes_row_sets_the_judges_width(course_env, monkeypatch):
-    """A ``width`` in the judge's sizes row reaches its builder (and so its cache key); without one, the default."""
-    _tiny_mnist(monkeypatch, width=8)
-    judge = classifiers.mnist_judge(verbose=0)
-    assert [layer.filters for layer in judge.model.layers if hasattr(layer, "filters")] == [8, 8, 16, 16]
-    default = classifiers.build_mnist_cnn()
-    assert judge.model.count_params() < default.count_params()
-    classifiers._cached_classifier.cache_clear()

@@ -200,6 +200,7 @@ def test_score_and_evaluate_draws_known_values():
     assert seen == [([0, 1], [0, 1]), ([2, 3], [0, 1])]
     assert list(stats.accuracy) == [1.0, 0.5]
     assert stats.mean_accuracy == pytest.approx(0.75) and stats.std_accuracy == pytest.approx(0.25)
+    assert stats.median_accuracy == pytest.approx(0.75)
     row = stats.row()
     assert row["accuracy %"] == "75.0 ± 25.0" and row["draws"] == 2
     with pytest.raises(ValueError, match="at least one"):

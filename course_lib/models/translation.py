@@ -282,11 +282,17 @@ def loss_weights(weights: Mapping[str, float] | None, defaults: Mapping[str, flo
     return {**defaults, **{k: float(v) for k, v in (weights or {}).items()}}
 
 
+def check_confidence(confidence: float) -> float:
+    """``confidence`` as a float if it lies in (0, 1) (a pseudo-label threshold), else a clear error."""
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+    return float(confidence)
+
+
 def _check_sizes(style_dim: int, width: int, hidden: int, confidence: float) -> None:
     if style_dim < 1 or width < 1 or hidden < 1:
         raise ValueError("style_dim, width and hidden must be >= 1")
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
+    check_confidence(confidence)
 
 
 def check_domain(domain: str) -> str:

@@ -45,8 +45,8 @@ from keras import layers, ops
 from course_lib.models.losses import LossTrackers
 from course_lib.models.gan import GAN, _BothPlayers, _xla_helps, build_discriminator
 from course_lib.models.translation import (ARRAY_KEYS, DOMAINS, NUM_CLASSES, _as_float, _bce, _ce, batched_numpy,
-                                           check_domain, check_training_arrays, fit_in_chunks,
-                                           loss_weights)
+                                           check_confidence, check_domain, check_training_arrays,
+                                           fit_in_chunks, loss_weights)
 
 #: Loss weights of the translator: reconstruction and cycle 10x the GAN term (UNIT's ratio), a small KL, and the
 #: two class terms as strong as the reconstruction.
@@ -126,9 +126,7 @@ class VAEGANTranslator(LossTrackers, keras.Model):
         if any(v < 0 for v in self.loss_weights_.values()):
             raise ValueError(f"loss weights must be >= 0, got {self.loss_weights_}")
         self.latent_dim, self.width, self.hidden, self.seed = int(latent_dim), int(width), int(hidden), int(seed)
-        if not 0.0 < confidence < 1.0:
-            raise ValueError(f"confidence must lie in (0, 1), got {confidence}")
-        self.confidence = float(confidence)
+        self.confidence = check_confidence(confidence)
         self.stems = {d: build_vae_stem(d, width) for d in DOMAINS}
         self.heads = {d: build_vae_head(d, width) for d in DOMAINS}
         self.shared_encoder = build_shared_vae_encoder(width, hidden, latent_dim)
