@@ -57,13 +57,32 @@ def test_training_lowers_the_loss_and_wrapper_answers():
     history = classifiers.train_mnist_cnn(model, x, y, epochs=6, batch_size=32, learning_rate=5e-3, verbose=0)
     losses = history.history["loss"]
     assert losses[-1] < losses[0]
-    judge = classifiers.MnistClassifier(model, float("nan"), None)
+    judge = classifiers.MnistClassifier((model,))
     probs = judge.predict_proba(x[:10])
     assert probs.shape == (10, 10) and np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
     assert judge.features(x[:10]).shape == (10, 16)
     assert judge.accuracy(x, y) > 0.9
     with pytest.raises(ValueError, match="labels"):
         judge.accuracy(x, y[:-1])
+    assert judge.model is model
+
+
+def test_a_panel_averages_its_networks_probabilities_and_refuses_to_be_a_loss():
+    import keras
+
+    x, _ = _toy_digits(n=8)
+    nets = []
+    for seed in (0, 1):
+        keras.utils.set_random_seed(seed)
+        nets.append(classifiers.build_mnist_cnn(width=4, feature_dim=16))
+    panel = classifiers.MnistClassifier(tuple(nets), role="examiner")
+    singles = [classifiers.MnistClassifier((n,)).predict_proba(x) for n in nets]
+    assert not np.allclose(singles[0], singles[1])
+    np.testing.assert_allclose(panel.predict_proba(x), (singles[0] + singles[1]) / 2, atol=1e-6)
+    assert np.array_equal(panel.predict(x), panel.predict_proba(x).argmax(axis=1))
+    assert panel.features(x).shape == (8, 32)
+    with pytest.raises(ValueError, match="examiner is a panel of 2 networks"):
+        panel.model
 
 
 def _tiny_mnist(monkeypatch):
@@ -75,7 +94,8 @@ def _tiny_mnist(monkeypatch):
     monkeypatch.setattr(data, "load", lambda name, split="train": (x, y))
     for role in classifiers.ROLES.values():
         monkeypatch.setitem(profiles.SIZES, role.sizes_key, {
-            p: {"n_train": 100, "epochs": 1, "batch_size": 50, "n_test": 100, "min_test_accuracy": 0.0}
+            p: {"n_train": 100, "epochs": 1, "batch_size": 50, "learning_rate": 2e-3, "n_test": 100, "min_test_accuracy": 0.0,
+                **({"members": 2} if role is classifiers.ROLES["examiner"] else {})}
             for p in ("smoke", "lecture", "full")})
     classifiers._cached_classifier.cache_clear()
 
@@ -86,16 +106,16 @@ def test_classifier_trains_once_then_loads_and_survives_corruption(course_env, m
     _tiny_mnist(monkeypatch)
     assert not classifiers.is_cached(role)
     first = get(verbose=0)
-    assert first.role == role
-    assert not first.trained.loaded and 0.0 <= first.test_accuracy <= 1.0
+    assert first.role == role and len(first.networks) == (2 if role == "examiner" else 1)
+    assert not first.loaded and 0.0 <= first.test_accuracy <= 1.0
     assert classifiers.is_cached(role)
     classifiers._cached_classifier.cache_clear()
     second = get(verbose=0)
-    assert second.trained.loaded
-    second.trained.path.write_bytes(b"not a keras file")
+    assert second.loaded
+    second.trained[-1].path.write_bytes(b"not a keras file")
     classifiers._cached_classifier.cache_clear()
     third = get(verbose=0)
-    assert not third.trained.loaded
+    assert not third.trained[-1].loaded and all(t.loaded for t in third.trained[:-1])  # only the corrupt one retrains
     classifiers._cached_classifier.cache_clear()
 
 
@@ -106,7 +126,10 @@ def test_judge_and_examiner_are_separate_checkpoints(course_env, monkeypatch):
     assert classifiers.is_cached("judge")
     assert not classifiers.is_cached("examiner")
     examiner = classifiers.mnist_examiner(verbose=0)
-    assert examiner.trained.path != judge.trained.path
-    assert examiner.model.name != judge.model.name
+    paths = {t.path for t in examiner.trained}
+    assert len(paths) == 2 and judge.trained[0].path not in paths
+    assert examiner.networks[0].name != judge.model.name
+    first, second = (n.get_weights()[0] for n in examiner.networks)
+    assert not np.allclose(first, second)  # each member starts from its own seed
     classifiers._cached_classifier.cache_clear()
 

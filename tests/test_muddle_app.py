@@ -18,8 +18,10 @@ APP = str(Path(__file__).resolve().parent.parent / "apps" / "muddle_app.py")
 TINY = {
     "08_digit_muddle": {"n_train": 300, "ae_epochs": 1, "vae_epochs": 1, "latent_dim": 4, "batch_size": 50,
                         "learning_rate": 3e-3, "n_pairs": 10, "path_steps": 5, "gallery": 2, "min_muddle_rate": 0.0},
-    "shared_mnist_judge": {"n_train": 300, "epochs": 1, "batch_size": 50, "n_test": 200, "min_test_accuracy": 0.0},
-    "shared_mnist_examiner": {"n_train": 300, "epochs": 1, "batch_size": 50, "n_test": 200, "min_test_accuracy": 0.0},
+    "shared_mnist_judge": {"n_train": 300, "epochs": 1, "batch_size": 50, "learning_rate": 2e-3, "n_test": 200,
+                           "min_test_accuracy": 0.0},
+    "shared_mnist_examiner": {"members": 2, "n_train": 300, "epochs": 1, "batch_size": 50, "learning_rate": 2e-3,
+                              "n_test": 200, "min_test_accuracy": 0.0},
 }
 
 
