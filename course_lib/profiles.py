@@ -143,9 +143,9 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
                  "min_cgan_agreement": 0.90},
     },
     "08_digit_muddle": {
-        "smoke": {"n_train": 2_000, "ae_epochs": 3, "vae_epochs": 3, "latent_dim": 8, "batch_size": 32,
+        "smoke": {"n_train": 4_000, "ae_epochs": 3, "vae_epochs": 6, "latent_dim": 8, "batch_size": 32,
                   "learning_rate": 3e-3,
-                  "n_pairs": 400, "path_steps": 11, "gallery": 4, "min_muddle_rate": 0.03, "beats_reference": False},
+                  "n_pairs": 400, "path_steps": 11, "gallery": 4, "min_muddle_rate": 0.08, "beats_reference": False},
         "lecture": {"n_train": 20_000, "ae_epochs": 4, "vae_epochs": 5, "latent_dim": 8, "batch_size": 128,
                     "learning_rate": 1e-3,
                     "n_pairs": 1_000, "path_steps": 11, "gallery": 10, "min_muddle_rate": 0.20, "beats_reference": True},
