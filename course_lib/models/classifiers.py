@@ -81,6 +81,11 @@ def build_examiner_cnn(feature_dim: int = 128, dropout: float = 0.5) -> keras.Mo
     return keras.Model(inputs, logits, name="mnist_examiner_cnn")
 
 
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
 @dataclass
 class MnistClassifier:
     """Trained MNIST networks with the questions notebooks ask of them; ``role`` is "judge" or "examiner".
@@ -118,12 +123,8 @@ class MnistClassifier:
     def predict_proba(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """Softmax probabilities averaged over the networks, shape (N, 10)."""
         x = as_images(images)
-        total = 0.0
-        for network in self.networks:
-            z = np.asarray(network.predict(x, batch_size=batch_size, verbose=0))
-            e = np.exp(z - z.max(axis=1, keepdims=True))
-            total = total + e / e.sum(axis=1, keepdims=True)
-        return total / len(self.networks)
+        return np.mean([_softmax(np.asarray(n.predict(x, batch_size=batch_size, verbose=0))) for n in self.networks],
+                       axis=0)
 
     def predict(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """The most probable digit of each image, shape (N,)."""
@@ -195,18 +196,19 @@ def _members(sizes) -> int:
     return int(sizes.get("members", 1))
 
 
-def _cache_args(role: str, sizes, seed: int, profile: str, member: int = 0) -> dict:
-    """The ``checkpoints.fit_or_load`` arguments of one network of a role (the cache key is derived from them).
+def _member_args(role: str, sizes, seed: int, profile: str) -> list[dict]:
+    """The ``checkpoints.fit_or_load`` arguments of each network of a role (the cache keys are derived from them).
 
     Member 0 keeps the role's name and seed; member i is named ``<name>_<i + 1>`` and trained from seed + i.
-    The training subset is drawn with the role's seed, so every member sees the same images in its own order.
+    The training subset is loaded once, drawn with the role's seed: every member sees the same images in its own order.
     """
     spec = _role(role)
     train_seed = seed + spec.seed_offset
+    images = _training_data(sizes, train_seed)
     fit_args = {"epochs": sizes.epochs, "batch_size": sizes.batch_size, "learning_rate": sizes.learning_rate}
-    return {"name": spec.name if member == 0 else f"{spec.name}_{member + 1}", "build": spec.build, "train": _train,
-            "data": _training_data(sizes, train_seed), "fit_args": fit_args, "seed": train_seed + member,
-            "profile": profile}
+    return [{"name": spec.name if member == 0 else f"{spec.name}_{member + 1}", "build": spec.build, "train": _train,
+             "data": images, "fit_args": fit_args, "seed": train_seed + member, "profile": profile}
+            for member in range(_members(sizes))]
 
 
 def is_cached(role: str = JUDGE) -> bool:
@@ -214,8 +216,8 @@ def is_cached(role: str = JUDGE) -> bool:
     spec = _role(role)
     cfg = config.settings()
     sizes = config.sizes(spec.sizes_key, cfg.profile)
-    return all(checkpoints.is_cached(NOTEBOOK_KEY, **_cache_args(role, sizes, cfg.seed, cfg.profile, member))
-               for member in range(_members(sizes)))
+    return all(checkpoints.is_cached(NOTEBOOK_KEY, **args)
+               for args in _member_args(role, sizes, cfg.seed, cfg.profile))
 
 
 @functools.lru_cache(maxsize=6)
@@ -225,9 +227,8 @@ def _cached_classifier(role: str, profile: str, seed: int, checkpoint_dir: str, 
     x_test, y_test = data.load("mnist", "test")
     if sizes.n_test < len(x_test):  # the smoke profile checks a subset; lecture and full use all 10,000
         x_test, y_test = data.stratified_subset(x_test, y_test, sizes.n_test, seed)
-    trained = tuple(checkpoints.fit_or_load(NOTEBOOK_KEY, verbose=verbose,
-                                            **_cache_args(role, sizes, seed, profile, member))
-                    for member in range(_members(sizes)))
+    trained = tuple(checkpoints.fit_or_load(NOTEBOOK_KEY, verbose=verbose, **args)
+                    for args in _member_args(role, sizes, seed, profile))
     classifier = MnistClassifier(tuple(t.model for t in trained), trained=trained, role=role)
     classifier.test_accuracy = classifier.accuracy(x_test, y_test)
     return classifier
