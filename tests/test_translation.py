@@ -244,3 +244,17 @@ def test_fit_or_load_fixmatch_trains_once(course_env, domains):
     kwargs = dict(epochs=1, batch_size=32, style_dim=4, width=4, hidden=16, verbose=0)
     assert not tr.fit_or_load_fixmatch("nb", "fm", arrays, **kwargs).loaded
     assert tr.fit_or_load_fixmatch("nb", "fm", arrays, **kwargs).loaded
+
+
+def test_semantic_term_reads_a_warped_copy_of_the_translation(domains):
+    xk, yk, xm, ym = domains
+    judge = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    plain = small_model(weights={"semantic": 1.0}, judge=judge, confidence=0.05, semantic_batch=8, semantic_augment=0.0)
+    warped = small_model(weights={"semantic": 1.0}, judge=judge, confidence=0.05, semantic_batch=8)
+    assert warped.get_config()["semantic_augment"] == 1.0  # the default: part of the config, hence of the cache key
+    warped.set_weights(plain.get_weights())
+    batch = {k: v[:16] for k, v in tr.training_arrays(xk, yk, np.arange(20), xm, ym, seed=0, length=16).items()}
+    # outside training both read the translation as drawn; in training only the warped model warps it
+    assert float(plain.loss_terms(batch, training=False)["semantic"]) == pytest.approx(
+        float(warped.loss_terms(batch, training=False)["semantic"]), rel=1e-5)
+    assert float(plain.loss_terms(batch)["semantic"]) != pytest.approx(float(warped.loss_terms(batch)["semantic"]), rel=1e-4)
