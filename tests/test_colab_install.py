@@ -19,6 +19,7 @@ import venv
 import nbformat
 import pytest
 
+from course_lib import config
 from course_lib.config import REPO_ROOT
 from course_tools import badges
 
@@ -65,6 +66,10 @@ def test_colab_cell_installs_the_release_and_notebook_01_runs(tmp_path, monkeypa
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
     monkeypatch.setenv("COURSE_REPORTS_DIR", str(tmp_path / "reports"))
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
+    # a relative COURSE_DATA_DIR means "relative to the repository"; the installed wheel has none, so pass
+    # the directories as this checkout resolves them
+    if os.environ.get("COURSE_DATA_DIR"):
+        monkeypatch.setenv("COURSE_DATA_DIR", os.pathsep.join(str(d) for d in config.settings().data_dirs))
 
     nb = nbformat.read(REPO_ROOT / "notebooks" / "01_data_loading.ipynb", as_version=4)
     pretend = nbformat.v4.new_code_cell('import sys, types\nsys.modules["google.colab"] = types.ModuleType("google.colab")')
