@@ -29,9 +29,9 @@ NOTEBOOKS = numbered_notebooks()
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-def _api(base: str, token: str, path: str, method: str = "GET"):
+def _api(base: str, token: str, path: str, method: str = "GET", timeout: float = 10):
     request = urllib.request.Request(f"{base}{path}", method=method, headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(request, timeout=10) as answer:
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
         body = answer.read()
         return json.loads(body) if body else None
 
@@ -103,7 +103,16 @@ def test_make_lab_serves_the_notebooks_and_renders_one(jupyterlab, tmp_path):
             time.sleep(0.5)
         assert any(title in text for text in found), f"title {title!r} not rendered; headings seen: {found}"
         assert "JupyterLab" in web.title
+    # Opening the notebook started its kernel. Stop it through the sessions API first (each DELETE returns once
+    # the kernel is gone), so the server's own shutdown has nothing left to wait for; on 2 cores busy with other
+    # tests a kernel still starting up delayed that shutdown past a minute.
+    for session in _api(base, token, "/api/sessions"):
+        _api(base, token, f"/api/sessions/{session['id']}", method="DELETE", timeout=120)
     _api(base, token, "/api/shutdown", method="POST")
-    assert process.wait(timeout=60) == 0, log.read_text()[-3000:]
+    try:
+        status = process.wait(timeout=180)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"JupyterLab was still running 180 s after /api/shutdown:\n{log.read_text()[-3000:]}")
+    assert status == 0, log.read_text()[-3000:]
     with pytest.raises((urllib.error.URLError, ConnectionError), match=r".+"):
         _api(base, token, "/api/status")
