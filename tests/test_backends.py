@@ -30,6 +30,7 @@ sys.path.insert(0, "tests")
 from conftest import built, smooth_blobs
 from test_translation import fake_digits
 from course_lib.models import vae, gan, priors, cluster_prior as cp, translation as tr, parametric_map as pm
+from course_lib.models import vae_gan as vg
 
 x = smooth_blobs(256, seed=0)
 out = {"backend": keras.backend.backend()}
@@ -50,6 +51,10 @@ t = built(tr.SharedLatentTranslator(style_dim=4, width=4, hidden=16))
 h = tr.train_translator(t, tr.training_arrays(xk, yk, np.arange(20), xm, ym, length=128), epochs=3,
                         batch_size=32, points_per_epoch=1, verbose=0)["loss"]
 out["translator"] = (h[0], h[-1])
+v = built(vg.VAEGANTranslator(latent_dim=4, width=4, hidden=16))
+h = vg.train_vae_gan(v, tr.training_arrays(xk, yk, np.arange(20), xm, ym, length=128), epochs=3, batch_size=32,
+                     learning_rate=3e-3, points_per_epoch=1, verbose=0)["reconstruction"]
+out["vae_gan"] = (h[0], h[-1])
 g = built(gan.GAN(latent_dim=8, width=8, ema_decay=0.9))
 h = gan.train_gan(g, x, epochs=3, batch_size=64, learning_rate=1e-3, verbose=0, steps_per_epoch=4).history
 out["gan"] = (h["d_loss"][0], h["d_loss"][-1])   # D learns to tell real from fake first
@@ -60,7 +65,7 @@ out["parametric_map"] = (h["neighbour_loss"][0], h["neighbour_loss"][-1])
 print("RESULT " + json.dumps(out))
 """
 
-FAMILIES = ("vae", "prior", "gmm_prior_head", "translator", "gan", "parametric_map")
+FAMILIES = ("vae", "prior", "gmm_prior_head", "translator", "vae_gan", "gan", "parametric_map")
 
 
 def run_on(backend: str, script: str, extra_env: dict[str, str] | None = None, timeout: int = 900) -> dict:
