@@ -3,8 +3,9 @@
 # both backends into the CI venv (torch==2.13.0 is the CPU wheel pip finds on this machine's disk; other versions
 # pull multi-GB CUDA builds), then, under each backend:
 #   - tests/test_backends.py and tests/test_distribution.py on JAX and PyTorch (their TensorFlow cases ran in part 1);
-#   - the unit tests of the model modules (all of them on PyTorch; on JAX those of the families with a train step
-#     of their own or Keras's compute_loss: the VAE, the GAN, the VAE-GAN and the parametric map);
+#   - the unit tests of the model modules (all of them on PyTorch; on JAX the GAN's and the VAE-GAN's, whose train
+#     steps are their own, the parametric map's, which has backend-specific code, and the VAE's, for the
+#     compute_loss route that the prior, translator and GMM-head models share);
 #   - the smoke profile of the notebooks listed below, two workers as in `course test`, each backend with an empty checkpoint
 #     cache of its own, so every model is trained on that backend (the cache key does not name the backend: with
 #     part 1's cache the notebooks would load TensorFlow's weights and test no training).
@@ -19,7 +20,8 @@ JAX_MODEL_TESTS="tests/test_vae.py tests/test_gan.py tests/test_vae_gan.py tests
 #   translator, VAE-GAN, GAN, parametric map). The notebooks: JAX covers the VAE and CVAE (03), the GAN and InfoGAN
 #   (04), the kNN pipeline (06) and the parametric map (07); PyTorch the data path (01), 03, 06 and 07.
 #   Left out for time: 02 on both (plain conv autoencoders through Keras's own fit(), the heaviest smoke run);
-#   05 and 08 on both (05's translator and VAE-GAN, 08's VAEs, train in tests/test_backends.py; on PyTorch 05's two
+#   05 and 08 on both (05's translator and VAE-GAN and 08's VAEs train in tests/test_backends.py, 08's plain
+#   autoencoders in PyTorch's model tests; on PyTorch 05's two
 #   smoke VAE-GANs alone ran past nbval's 2,000 s cell timeout on busy cores); 09 on both (its PriorAutoencoder and
 #   GMMPriorHead train in tests/test_backends.py); 01 on JAX (PyTorch runs it; it trains no model); 04 on PyTorch
 #   (it passed, 380 s on busy cores).
