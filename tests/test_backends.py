@@ -1,7 +1,7 @@
 """Every model family trains on every Keras backend: one short run each, in a fresh process per backend.
 
 Keras reads KERAS_BACKEND once, at import, so each backend gets its own subprocess; a backend whose package is
-not installed is skipped (CI installs jax and torch in .ci/backends.sh).
+not installed is skipped (.ci/run installs jax and torch before part 1).
 Marked slow: a fresh interpreter per backend makes these integration tests; each family's
 training path is also checked in-process by its own module's tests in the fast tier.
 """
@@ -71,7 +71,7 @@ FAMILIES = ("vae", "prior", "gmm_prior_head", "translator", "vae_gan", "gan", "p
 def run_on(backend: str, script: str, extra_env: dict[str, str] | None = None, timeout: int = 900) -> dict:
     """Run ``script`` under KERAS_BACKEND=backend in a fresh interpreter; return its RESULT line as a dict."""
     if backend != "tensorflow" and importlib.util.find_spec(backend) is None:
-        pytest.skip(f"the {backend} package is not installed (CI installs it in .ci/backends.sh)")
+        pytest.skip(f"the {backend} package is not installed (.ci/run installs it before part 1)")
     env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(ROOT), **(extra_env or {})}
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout)
