@@ -3,7 +3,7 @@
 JAX: ``keras.distribution.DataParallel`` over two host devices (XLA's host-device count, set before JAX starts,
 so in a subprocess). TensorFlow: a ``MirroredStrategy`` over two logical CPUs, the models built in its scope.
 Each run is :data:`tests.test_backends.SCRIPT`, unchanged, with the distribution switched on around it.
-Marked slow (an interpreter per run, every family on two replicas): `make test` and .ci/backends.sh run them.
+Marked slow (an interpreter per run, every family on two replicas): `make test` runs them (in CI with jax installed).
 """
 
 from __future__ import annotations
