@@ -71,7 +71,8 @@ FAMILIES = ("vae", "prior", "gmm_prior_head", "translator", "vae_gan", "gan", "p
 def run_on(backend: str, script: str, extra_env: dict[str, str] | None = None, timeout: int = 900) -> dict:
     """Run ``script`` under KERAS_BACKEND=backend in a fresh interpreter; return its RESULT line as a dict."""
     if backend != "tensorflow" and importlib.util.find_spec(backend) is None:
-        pytest.skip(f"the {backend} package is not installed (.ci/run installs it before part 1)")
+        pytest.skip(f"the {backend} package is not installed: `pip install {backend}` into this venv runs this case "
+                    "(.ci/run does, before part 1)")
     env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(ROOT), **(extra_env or {})}
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout)
