@@ -1,6 +1,6 @@
 import pytest
 
-from course_lib import config, profiles
+from course_lib import config
 
 
 def test_unknown_profile_is_a_clear_error(monkeypatch):
@@ -44,16 +44,3 @@ def test_sizes_attribute_access_and_typos():
         sizes.epochz
     with pytest.raises(KeyError, match="known"):
         config.sizes("99_nope", "smoke")
-
-
-def test_runner_cell_timeout_follows_the_profile():
-    from course_lib import profiles
-    from course_tools import notebooks
-
-    # every profile has a limit, and the full profile's hour-long training cells are not cut off at one hour
-    assert set(notebooks.CELL_TIMEOUT_S) == set(profiles.PROFILE_NAMES)
-    assert notebooks.cell_timeout("full") > 4 * 3600
-    assert notebooks.cell_timeout("smoke") == notebooks.CELL_TIMEOUT_S["smoke"]
-    assert notebooks.cell_timeout("full", 120) == 120
-    with pytest.raises(ValueError, match="at least 1 second"):
-        notebooks.cell_timeout("lecture", 0)
