@@ -7,9 +7,9 @@
 #   - the unit tests of the model modules (all of them on PyTorch; on JAX the GAN's and the VAE-GAN's, whose train
 #     steps are their own, the parametric map's, which has backend-specific code, and the VAE's, for the
 #     compute_loss route that the prior, translator and GMM-head models share);
-#   - the smoke profile of the notebooks listed below, with an empty checkpoint cache of the backend's own, so
-#     every model is trained on that backend (the cache key does not name the backend: with part 1's cache the
-#     notebooks would load TensorFlow's weights and test no training).
+#   - the smoke profile of the notebooks listed below. Every pytest session starts on an empty checkpoint cache of
+#     its own (conftest.py), so every model is trained on that backend (the cache key does not name the backend:
+#     with part 1's cache the notebooks would load TensorFlow's weights and test no training).
 # Which notebooks and tests, and why. JAX compiles every new model with XLA, so its runs cost far more than
 # PyTorch's on a CPU: on a quiet AVX-512 machine the ten model-test modules took 960 s under JAX (serial), where
 # PyTorch needs about two minutes for them. CI's whole run has a 45-minute target, so JAX runs:
@@ -52,9 +52,7 @@ threads=$(( $(nproc) / 2 )); [ "$threads" -lt 1 ] && threads=1
 for backend in jax torch; do
     [ "$backend" = jax ] && tests=$JAX_MODEL_TESTS || tests=$MODEL_TESTS
     [ "$backend" = jax ] && numbers=$NOTEBOOKS_JAX || numbers=$NOTEBOOKS_TORCH
-    cache="$(mktemp -d)"
-    run env KERAS_BACKEND=$backend COURSE_CHECKPOINT_DIR="$cache" TEST_JOBS=2 OMP_NUM_THREADS=$threads \
+    run env KERAS_BACKEND=$backend TEST_JOBS=2 OMP_NUM_THREADS=$threads \
         $PY -m course_tools.cli test $(notebook_paths $numbers) $tests
-    rm -rf "$cache"
 done
 exit $status

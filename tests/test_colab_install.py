@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 import venv
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -25,6 +27,9 @@ from course_tools import badges
 
 pytestmark = pytest.mark.slow
 
+#: What pyproject.toml builds the wheel from.
+PACKAGED_FILES = ("pyproject.toml", "README.md", "LICENSE")
+PACKAGED_DIRS = ("course_lib", "course_tools")
 #: What Google Colab pins (google-colab's requirements; see googlecolab/colabtools#2837).
 COLAB_PINS = {"ipykernel": "6.17.1", "ipython": "7.34.0"}
 
@@ -41,11 +46,21 @@ def _version(python: str, package: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+def _packaged_source(destination: Path) -> Path:
+    """A copy of what the wheel is built from: setuptools writes build/ into the tree it builds, never the checkout."""
+    destination.mkdir()
+    for name in PACKAGED_FILES:
+        shutil.copy2(REPO_ROOT / name, destination / name)
+    for name in PACKAGED_DIRS:
+        shutil.copytree(REPO_ROOT / name, destination / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return destination
+
+
 def test_colab_cell_installs_the_release_and_notebook_01_runs(tmp_path, monkeypatch):
     timings: dict[str, float] = {}
     started = time.perf_counter()
     wheels = tmp_path / "wheels"
-    _pip(sys.executable, "wheel", "--no-deps", "--quiet", "-w", str(wheels), str(REPO_ROOT))
+    _pip(sys.executable, "wheel", "--no-deps", "--quiet", "-w", str(wheels), str(_packaged_source(tmp_path / "source")))
     wheel = next(wheels.glob("course_lib-*.whl"))
     timings["wheel"] = time.perf_counter() - started
 

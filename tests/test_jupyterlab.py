@@ -51,10 +51,14 @@ def jupyterlab(tmp_path):
     port, token = _browser.free_port(), secrets.token_hex(16)
     config_dir = tmp_path / "jupyter-config"
     config_dir.mkdir()
-    # Only what a test must change: no browser, loopback only, and CI's root user allowed. Port and token
-    # come from the environment (JUPYTER_PORT, JUPYTER_TOKEN).
+    checkpoints = tmp_path / "lab-checkpoints"
+    checkpoints.mkdir()
+    # Only what a test must change: no browser, loopback only, CI's root user allowed, and the checkpoint that
+    # opening a notebook saves kept out of the checkout. Port and token come from the environment
+    # (JUPYTER_PORT, JUPYTER_TOKEN).
     (config_dir / "jupyter_server_config.json").write_text(json.dumps(
-        {"ServerApp": {"open_browser": False, "ip": "127.0.0.1", "allow_root": True}}))
+        {"ServerApp": {"open_browser": False, "ip": "127.0.0.1", "allow_root": True},
+         "FileCheckpoints": {"root_dir": str(checkpoints)}}))
     env = dict(os.environ, JUPYTER_PORT=str(port), JUPYTER_TOKEN=token, JUPYTER_CONFIG_DIR=str(config_dir),
                COURSE_PROFILE="smoke", JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
     log = tmp_path / "jupyterlab.log"
@@ -116,3 +120,4 @@ def test_make_lab_serves_the_notebooks_and_renders_one(jupyterlab, tmp_path):
     assert status == 0, log.read_text()[-3000:]
     with pytest.raises((urllib.error.URLError, ConnectionError), match=r".+"):
         _api(base, token, "/api/status")
+    assert not (config.REPO_ROOT / "notebooks" / ".ipynb_checkpoints").exists(), "the test wrote into the checkout"
